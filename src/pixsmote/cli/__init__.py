@@ -1,0 +1,70 @@
+"""The ``pixsmote`` command line: ``inspect``, ``balance``, ``bench``, ``demo``.
+
+Each sub-command lives in its own private module, which exposes
+``add_parser(subparsers)`` (registering its arguments, with defaults shown in
+``--help``) and ``run(args) -> int``. This module only parses, dispatches and
+turns user errors into a message and an exit status: no algorithm lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pixsmote._errors import DataError, UsageError
+
+__all__ = ["main", "COMMANDS"]
+
+#: Sub-command name -> private module implementing it (in the order of ``--help``).
+COMMANDS = {
+    "inspect": "pixsmote.cli._inspect",
+    "balance": "pixsmote.cli._balance",
+    "bench": "pixsmote.cli._bench",
+    "demo": "pixsmote.cli._demo",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit with status 2 and no traceback."""
+
+    def error(self, message):  # noqa: D102 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pixsmote",
+        description="Balance imbalanced image datasets with the SMOTE family, "
+        "and measure whether it helps.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    from pixsmote import __version__
+
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as exc:
+        print(f"pixsmote {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (DataError, FileNotFoundError, PermissionError) as exc:
+        print(f"pixsmote {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"pixsmote {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
