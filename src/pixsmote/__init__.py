@@ -1,1 +1,46 @@
-"""pixsmote."""
+"""pixsmote: the SMOTE family for images.
+
+Samplers with imbalanced-learn's API that take ``(N, H, W[, C])`` images of any
+integer or float dtype, return correct images of the same dtype, keep memory
+bounded, find neighbours in a chosen feature space and record the provenance of
+every synthetic sample (``plan_``).
+"""
+
+__version__ = "0.1.0"
+
+from pixsmote.sampling import (  # noqa: E402
+    ADASYN,
+    SMOTE,
+    SMOTEENN,
+    SMOTEN,
+    SMOTENC,
+    SVMSMOTE,
+    BorderlineSMOTE,
+    KMeansSMOTE,
+    Plan,
+    RandomOverSampler,
+    RandomUnderSampler,
+    SMOTETomek,
+    get_sampler,
+    list_samplers,
+    synthesize,
+)
+
+__all__ = [
+    "__version__",
+    "ADASYN",
+    "SMOTE",
+    "SMOTEENN",
+    "SMOTEN",
+    "SMOTENC",
+    "SMOTETomek",
+    "SVMSMOTE",
+    "BorderlineSMOTE",
+    "KMeansSMOTE",
+    "RandomOverSampler",
+    "RandomUnderSampler",
+    "Plan",
+    "synthesize",
+    "get_sampler",
+    "list_samplers",
+]

@@ -67,7 +67,7 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
         The PNG file content.
     """
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf, dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
@@ -242,7 +242,8 @@ def plot_per_class_recall(runs: Sequence[Run], test_name: str) -> Figure:
     ax.set(ylabel="recall (%)", ylim=(0, 105), title=f"per-class recall: {test_name}")
     ax.grid(axis="y", alpha=0.3)
     if per_recipe:
-        ax.legend(fontsize=8, loc="lower right")
+        # Outside the axes: inside, it always hides some class's bars.
+        fig.legend(fontsize=8, loc="outside right upper")
     else:
         ax.text(0.5, 0.5, "no results", ha="center", transform=ax.transAxes)
     return fig
@@ -291,7 +292,7 @@ def plot_confusion(
     names = _class_names(list(class_names or []), n)
     row_sum = counts.sum(axis=1, keepdims=True)
     rates = np.divide(counts, row_sum, out=np.zeros_like(counts), where=row_sum > 0)
-    size = min(9.0, 2.5 + 0.45 * n)
+    size = min(9.0, 2.4 + 0.33 * n)
     fig = new_figure(size + 1.0, size)
     ax = fig.subplots()
     image = ax.imshow(rates, cmap="Blues", vmin=0.0, vmax=1.0)
@@ -306,7 +307,7 @@ def plot_confusion(
                 j, i, text, ha="center", va="center", color=color, fontsize=fontsize
             )
     ticks = np.arange(n)
-    rotate = 45 if n > 5 else 0
+    rotate = 45 if max((len(s) for s in names), default=0) > 3 else 0
     ax.set_xticks(ticks, names, rotation=rotate, ha="right" if rotate else "center")
     ax.set_yticks(ticks, names)
     ax.set(xlabel="predicted", ylabel="true", title=title)
@@ -440,6 +441,9 @@ def plot_scatter(
                     alpha=0.35 if is_synth else 0.7,
                     color=colors[lab],
                     linewidths=0.8 if is_synth else 0.0,
+                    # Depth shading would fade the faint synthetic crosses
+                    # to nothing at the back of a 3-D box.
+                    **({"depthshade": False} if dims == 3 else {}),
                 )
         n_synth = int(synth.sum())
         title = f"{name}: {len(y)} images"
@@ -450,6 +454,9 @@ def plot_scatter(
         ax.set_ylabel("PC2")
         if dims == 3:
             ax.set_zlabel("PC3")
+            # The default box fills the axes and constrained layout cannot see
+            # the 3-D tick labels, which then spill over the neighbour panel.
+            ax.set_box_aspect(None, zoom=0.85)
     handles = [
         Line2D(
             [], [], marker="o", linestyle="", color=colors[lab], label=label_name(lab)
@@ -648,7 +655,7 @@ def plot_class_counts(
     )
     ax.set(ylabel="training images", title="class counts")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    fig.legend(fontsize=8, loc="outside right upper")
     return fig
 
 

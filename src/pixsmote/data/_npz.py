@@ -1,0 +1,61 @@
+"""Read and write ``.npz`` datasets: arrays ``X`` and ``y`` (and ``class_names``)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from pixsmote._errors import DataError
+from pixsmote.data._dataset import Dataset
+
+__all__ = ["read_npz", "zip_npy_files"]
+
+
+def read_npz(path) -> Dataset:
+    """An in-memory dataset from a ``.npz`` holding ``X`` and ``y``.
+
+    Loaded with ``allow_pickle=False``. An optional ``class_names`` array names
+    the labels (then ``y`` must be integers ``0 .. C-1``); otherwise the sorted
+    distinct values of ``y`` (numbers or strings) become the classes.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = {"X", "y"} - set(npz.files)
+            if missing:
+                raise DataError(
+                    f"{path}: expected arrays 'X' and 'y'. Got {sorted(npz.files)} "
+                    "instead."
+                )
+            X, y = npz["X"], npz["y"]
+            names = npz["class_names"].tolist() if "class_names" in npz.files else None
+    except DataError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"Cannot read {path} as a .npz file: {exc}") from None
+    if X.dtype.kind not in "uif" or X.ndim not in (3, 4):
+        raise DataError(
+            f"{path}: expected numeric images X of shape (N, H, W) or (N, H, W, C). "
+            f"Got {X.dtype} of shape {X.shape} instead."
+        )
+    if names is not None and y.size and not (
+        y.dtype.kind in "iu" and 0 <= y.min() and y.max() < len(names)
+    ):
+        raise DataError(
+            f"{path}: with class_names, y must hold integers 0..{len(names) - 1}. "
+            f"Got {y.dtype} values {y.min()!r}..{y.max()!r} instead."
+        )
+    return Dataset.from_arrays(X, y, names, name=str(path))
+
+
+def zip_npy_files(files: dict[str, Path], dst: Path) -> None:
+    """Store ``.npy`` files (already on disk) in a ``.npz`` archive, unzipped.
+
+    The arrays are streamed from disk, so an ``X`` written through a memmap is
+    never loaded whole; ``np.load`` reads the result like any ``np.savez`` file.
+    """
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, file in files.items():
+            zf.write(file, arcname=f"{name}.npy")

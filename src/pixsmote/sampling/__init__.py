@@ -1,0 +1,48 @@
+"""Samplers, plans and chunked synthesis: arrays and plans in, arrays and plans out.
+
+This package knows nothing of files, PyTorch or the command line.
+"""
+
+from pixsmote.sampling._adasyn import ADASYN
+from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._combine import SMOTEENN, SMOTETomek
+from pixsmote.sampling._filter import SVMSMOTE, BorderlineSMOTE
+from pixsmote.sampling._kmeans import KMeansSMOTE
+from pixsmote.sampling._neighbors import BlockKNN, compute_features
+from pixsmote.sampling._plan import Plan
+from pixsmote.sampling._random import RandomOverSampler, RandomUnderSampler
+from pixsmote.sampling._registry import (
+    SAMPLERS,
+    TABULAR_SAMPLERS,
+    SamplerSpec,
+    get_sampler,
+    list_samplers,
+)
+from pixsmote.sampling._smote import SMOTE
+from pixsmote.sampling._synthesis import synthesize
+from pixsmote.sampling._tabular import SMOTEN, SMOTENC
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTEENN",
+    "SMOTEN",
+    "SMOTENC",
+    "SMOTETomek",
+    "SVMSMOTE",
+    "BorderlineSMOTE",
+    "KMeansSMOTE",
+    "RandomOverSampler",
+    "RandomUnderSampler",
+    "Plan",
+    "synthesize",
+    "SAMPLERS",
+    "TABULAR_SAMPLERS",
+    "SamplerSpec",
+    "get_sampler",
+    "list_samplers",
+    "compute_features",
+    "BlockKNN",
+    "Group",
+    "ImageSamplerMixin",
+]

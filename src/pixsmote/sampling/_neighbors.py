@@ -1,0 +1,163 @@
+"""Neighbour spaces and nearest-neighbour search.
+
+The neighbour space decides *who is near whom* (kNN, borderline/danger sets,
+the SVM, the k-means clusters); synthesis always happens in pixel space. Pixel
+distances between photographs are dominated by lighting and position, so a
+reduced space (PCA, or CNN embeddings passed as an array) often gives neighbours
+that are semantically closer; it is also much cheaper for large images.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.decomposition import PCA, IncrementalPCA
+
+__all__ = ["compute_features", "BlockKNN"]
+
+# PCA on more than this many float32 bytes switches to IncrementalPCA over
+# chunks, so no float copy of a large image dataset is ever made.
+_PCA_INMEMORY_BYTES = 256 * 2**20
+_DEFAULT_N_COMPONENTS = 50
+
+
+def compute_features(neighbor_space, X2, X_orig, n_components=None):
+    """Map the samples to the space neighbours are searched in.
+
+    Parameters
+    ----------
+    neighbor_space : {"pixel", "pca"}, ndarray of shape (n_samples, d) or callable
+    X2 : ndarray of shape (n_samples, n_features)
+        Flattened samples (a view of the input, not a copy).
+    X_orig : array-like
+        The input as the user passed it (given to a callable).
+    n_components : int, optional
+        PCA components (default ``min(50, n_samples, n_features)``).
+
+    Returns
+    -------
+    F : ndarray or sparse matrix of shape (n_samples, d)
+    """
+    n = X2.shape[0]
+    if isinstance(neighbor_space, str):
+        if neighbor_space == "pixel":
+            return X2
+        if neighbor_space == "pca":
+            return _pca(X2, n_components)
+        raise ValueError(
+            "neighbor_space must be 'pixel', 'pca', an array of shape (n_samples, d) "
+            f"or a callable. Got {neighbor_space!r} instead."
+        )
+    if callable(neighbor_space):
+        F = neighbor_space(X_orig)
+        return _check_feature_array(F, n, "the array returned by neighbor_space(X)")
+    if hasattr(neighbor_space, "shape") or isinstance(neighbor_space, (list, tuple)):
+        return _check_feature_array(neighbor_space, n, "neighbor_space")
+    raise ValueError(
+        "neighbor_space must be 'pixel', 'pca', an array of shape (n_samples, d) "
+        f"or a callable. Got {type(neighbor_space).__name__} instead."
+    )
+
+
+def _check_feature_array(F, n, what):
+    F = np.asarray(F)
+    if F.ndim != 2 or F.shape[0] != n:
+        raise ValueError(
+            f"{what} must be an array of shape (n_samples, d) = ({n}, d), one row of "
+            f"features per sample of X. Got shape {F.shape} instead."
+        )
+    if not np.issubdtype(F.dtype, np.number):
+        raise TypeError(f"{what} must be numeric. Got dtype {F.dtype} instead.")
+    if F.dtype.kind == "f" and not np.isfinite(F).all():
+        raise ValueError(f"{what} contains NaN or infinity. Got non-finite features instead.")
+    return F
+
+
+def _pca(X2, n_components):
+    n, d = X2.shape
+    k = n_components if n_components is not None else _DEFAULT_N_COMPONENTS
+    if not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"n_components must be a positive integer. Got {k!r} instead.")
+    k = int(min(k, n, d))
+    # The PCA's randomness is fixed (random_state=0) rather than drawn from the
+    # sampler's RNG: distances are invariant to the basis' sign and rotation, and
+    # consuming the user's stream here would shift every later draw.
+    if n * d * 4 <= _PCA_INMEMORY_BYTES:
+        F = PCA(n_components=k, random_state=0).fit_transform(
+            X2.astype(np.float32, copy=False)
+        )
+        return F.astype(np.float32, copy=False)
+    batch = max(k, _PCA_INMEMORY_BYTES // 4 // (4 * d))
+    ipca = IncrementalPCA(n_components=k, batch_size=batch)
+    for s in range(0, n, batch):
+        chunk = X2[s : s + batch]
+        if len(chunk) < k:  # IncrementalPCA needs >= n_components rows a batch
+            break
+        ipca.partial_fit(chunk.astype(np.float32))
+    F = np.empty((n, k), dtype=np.float32)
+    for s in range(0, n, batch):
+        F[s : s + batch] = ipca.transform(X2[s : s + batch].astype(np.float32))
+    return F
+
+
+class BlockKNN:
+    """Exact brute-force k-nearest neighbours on integer pixels, block by block.
+
+    A drop-in for the part of :class:`sklearn.neighbors.NearestNeighbors` the
+    samplers use (``fit``, ``kneighbors``, ``n_neighbors``). scikit-learn would
+    first cast the fitted images to float64 (8x the ``uint8`` input); this class
+    converts one block of rows at a time to float32 and uses the
+    ``|a|^2 + |b|^2 - 2 a.b`` expansion with a BLAS product, so the extra memory
+    is a few blocks plus an ``(block, n_fit)`` distance matrix.
+    Used only for integer images in pixel space; float inputs keep scikit-learn's
+    estimator so results stay bit-for-bit identical to imbalanced-learn.
+    """
+
+    def __init__(self, n_neighbors: int, block_rows: int | None = None):
+        self.n_neighbors = n_neighbors
+        self.block_rows = block_rows
+
+    def fit(self, F):
+        self._F = F
+        self.n_samples_fit_ = F.shape[0]
+        rows = self._rows(F.shape[1])
+        self._sq = np.empty(F.shape[0], dtype=np.float64)
+        for s in range(0, F.shape[0], rows):
+            b = F[s : s + rows].astype(np.float64)
+            self._sq[s : s + rows] = np.einsum("ij,ij->i", b, b)
+        return self
+
+    def _rows(self, d):
+        return self.block_rows or max(16, (64 * 2**20) // (4 * max(1, d)))
+
+    def kneighbors(self, Q=None, n_neighbors=None, return_distance=True):
+        k = n_neighbors or self.n_neighbors
+        F = self._F
+        if Q is None:
+            raise ValueError("BlockKNN.kneighbors needs the query samples. Got None instead.")
+        if k > self.n_samples_fit_:
+            raise ValueError(
+                f"Expected n_neighbors <= n_samples_fit, but n_neighbors = {k}, "
+                f"n_samples_fit = {self.n_samples_fit_}, n_samples = {Q.shape[0]}"
+            )
+        rows = self._rows(F.shape[1])
+        nq = Q.shape[0]
+        dist = np.empty((nq, self.n_samples_fit_), dtype=np.float64)
+        q_sq = np.empty(nq, dtype=np.float64)
+        for qs in range(0, nq, rows):
+            qb = Q[qs : qs + rows].astype(np.float32)
+            q_sq[qs : qs + rows] = np.einsum("ij,ij->i", qb, qb, dtype=np.float64)
+            for fs in range(0, self.n_samples_fit_, rows):
+                fb = F[fs : fs + rows].astype(np.float32)
+                dist[qs : qs + rows, fs : fs + rows] = qb @ fb.T
+        dist *= -2.0
+        dist += q_sq[:, None]
+        dist += self._sq[None, :]
+        np.maximum(dist, 0.0, out=dist)
+        # Stable sort: ties (duplicate images) resolve to the lower index, as
+        # scikit-learn's brute-force search does.
+        idx = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        if return_distance:
+            return np.sqrt(np.take_along_axis(dist, idx, axis=1)), idx
+        return idx

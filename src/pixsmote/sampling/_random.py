@@ -1,0 +1,112 @@
+"""Random over- and under-sampling of images (copies and selections, no synthesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from imblearn.over_sampling import RandomOverSampler as _ImbROS
+from imblearn.under_sampling import RandomUnderSampler as _ImbRUS
+
+from pixsmote.sampling._base import ImageSamplerMixin, _fresh
+from pixsmote.sampling._plan import Plan
+
+__all__ = ["RandomOverSampler", "RandomUnderSampler"]
+
+
+class RandomOverSampler(ImageSamplerMixin, _ImbROS):
+    """Over-sample images by drawing copies of them at random, with replacement.
+
+    Drop-in for :class:`imblearn.over_sampling.RandomOverSampler` that also takes
+    ``(N, H, W[, C])`` images and returns them with their dtype. With
+    ``shrinkage`` (a smoothed bootstrap, Menardi & Torelli 2014) integer images
+    are rounded and clipped back to their dtype instead of being returned as
+    float64.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    shrinkage : float or dict, default=None
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+    sample_indices_ : ndarray of int64
+        Indices of the originals, then of the drawn copies.
+    plan_ : Plan
+        Empty: nothing is interpolated.
+    shrinkage_ : dict or None
+    """
+
+    _class_local = True
+    _allow_object = True
+
+    def _fit_plan_2d(self, X, y):
+        # imbalanced-learn's draws, without copying X twice (it stacks X.copy()
+        # and the copies): indices first, one gather at the end.
+        random_state = _fresh(self.random_state)
+        self.shrinkage_ = self.shrinkage
+        sample_indices = [np.arange(X.shape[0])]
+        for class_sample, num_samples in self.sampling_strategy_.items():
+            target_class_indices = np.flatnonzero(y == class_sample)
+            sample_indices.append(
+                random_state.choice(target_class_indices, size=num_samples, replace=True)
+            )
+        return np.concatenate(sample_indices), Plan.empty(y.dtype)
+
+    def _fit_resample(self, X, y):
+        if self.shrinkage is None:
+            return super()._fit_resample(X, y)
+        if getattr(self, "_plan_only", False):
+            raise ValueError(
+                "fit_plan cannot describe a smoothed bootstrap: its noise is not an "
+                "interpolation. Use fit_resample, or shrinkage=None. Got "
+                f"shrinkage={self.shrinkage!r} instead."
+            )
+        X_res, y_res = _ImbROS._fit_resample(self, X, y)
+        self.plan_ = Plan.empty(y.dtype)
+        if isinstance(X, np.ndarray) and X.dtype.kind in "ui":
+            info = np.iinfo(X.dtype)
+            X_res = np.clip(np.rint(X_res), info.min, info.max).astype(X.dtype)
+        return X_res, y_res
+
+
+class RandomUnderSampler(ImageSamplerMixin, _ImbRUS):
+    """Under-sample images by keeping a random subset of each targeted class.
+
+    Drop-in for :class:`imblearn.under_sampling.RandomUnderSampler` that also
+    takes ``(N, H, W[, C])`` images.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    replacement : bool, default=False
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+    sample_indices_ : ndarray of int64
+    plan_ : Plan
+        Empty.
+    """
+
+    _allow_object = True
+
+    def _fit_plan_2d(self, X, y):
+        random_state = _fresh(self.random_state)
+        idx_under = np.empty((0,), dtype=int)
+        for target_class in np.unique(y):
+            if target_class in self.sampling_strategy_.keys():
+                n_samples = self.sampling_strategy_[target_class]
+                index_target_class = random_state.choice(
+                    range(np.count_nonzero(y == target_class)),
+                    size=n_samples,
+                    replace=self.replacement,
+                )
+            else:
+                index_target_class = slice(None)
+            idx_under = np.concatenate(
+                (idx_under, np.flatnonzero(y == target_class)[index_target_class]),
+                axis=0,
+            )
+        return idx_under, Plan.empty(y.dtype)

@@ -1,0 +1,111 @@
+"""The single list of samplers that the CLI, the tests and the benchmarks iterate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pixsmote._errors import UsageError
+from pixsmote.sampling._adasyn import ADASYN
+from pixsmote.sampling._combine import SMOTEENN, SMOTETomek
+from pixsmote.sampling._filter import SVMSMOTE, BorderlineSMOTE
+from pixsmote.sampling._kmeans import KMeansSMOTE
+from pixsmote.sampling._random import RandomOverSampler, RandomUnderSampler
+from pixsmote.sampling._smote import SMOTE
+from pixsmote.sampling._tabular import SMOTEN, SMOTENC
+
+__all__ = ["SamplerSpec", "SAMPLERS", "TABULAR_SAMPLERS", "get_sampler", "list_samplers"]
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """A registered sampler.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (CLI ``--method``, bench recipe).
+    cls : type
+        The sampler class.
+    params : dict
+        Constructor arguments that distinguish this entry (e.g. ``kind``).
+    kind : {"over", "under", "combine"}
+    synthetic : bool
+        Whether it synthesises new samples (has a non-empty plan).
+    class_local : bool
+        Whether it only needs the classes it oversamples (callers may pass just
+        those, with a dict ``sampling_strategy``).
+    summary : str
+    """
+
+    name: str
+    cls: type
+    params: dict = field(default_factory=dict)
+    kind: str = "over"
+    synthetic: bool = True
+    class_local: bool = False
+    summary: str = ""
+
+
+_SPECS = [
+    SamplerSpec("ros", RandomOverSampler, kind="over", synthetic=False,
+                class_local=True, summary="random over-sampling (copies)"),
+    SamplerSpec("rus", RandomUnderSampler, kind="under", synthetic=False,
+                summary="random under-sampling"),
+    SamplerSpec("smote", SMOTE, class_local=True,
+                summary="SMOTE (Chawla 2002)"),
+    SamplerSpec("borderline1", BorderlineSMOTE, {"kind": "borderline-1"},
+                summary="Borderline-SMOTE-1 (Han 2005)"),
+    SamplerSpec("borderline2", BorderlineSMOTE, {"kind": "borderline-2"},
+                summary="Borderline-SMOTE-2 (Han 2005)"),
+    SamplerSpec("svm-smote", SVMSMOTE, summary="SVM-SMOTE (Nguyen 2011)"),
+    SamplerSpec("kmeans-smote", KMeansSMOTE, summary="KMeans-SMOTE (Last 2017)"),
+    SamplerSpec("adasyn", ADASYN, summary="ADASYN (He 2008)"),
+    SamplerSpec("smote-enn", SMOTEENN, kind="combine",
+                summary="SMOTE + Edited Nearest Neighbours (Batista 2004)"),
+    SamplerSpec("smote-tomek", SMOTETomek, kind="combine",
+                summary="SMOTE + Tomek links (Batista 2003)"),
+]
+
+#: Image samplers by registry name.
+SAMPLERS: dict[str, SamplerSpec] = {s.name: s for s in _SPECS}
+
+#: Samplers for 2-D mixed/categorical tabular data only (not for images).
+TABULAR_SAMPLERS: dict[str, SamplerSpec] = {
+    "smotenc": SamplerSpec("smotenc", SMOTENC, summary="SMOTE-NC (tabular)"),
+    "smoten": SamplerSpec("smoten", SMOTEN, summary="SMOTE-N (tabular)"),
+}
+
+
+def list_samplers(*, synthetic: bool | None = None) -> list[str]:
+    """Names of the image samplers, optionally only those that do (not) synthesise."""
+    return [n for n, s in SAMPLERS.items() if synthetic is None or s.synthetic == synthetic]
+
+
+def get_sampler(name: str, **params):
+    """A new instance of the sampler registered as ``name``.
+
+    Parameters are the entry's own (e.g. ``kind``) updated with ``params``;
+    parameters the class does not take are dropped only if they are
+    ``neighbor_space``/``n_components``/``k_neighbors`` and the class lacks them
+    (random samplers), so one CLI can drive every sampler.
+    """
+    try:
+        spec = SAMPLERS[name]
+    except KeyError:
+        raise UsageError(
+            f"Unknown sampler {name!r}. Expected one of {sorted(SAMPLERS)}. "
+            f"Got {name!r} instead."
+        ) from None
+    accepted = spec.cls().get_params(deep=False)
+    kw = {**spec.params}
+    for key, value in params.items():
+        if key in accepted:
+            kw[key] = value
+        elif key not in ("neighbor_space", "n_components", "k_neighbors"):
+            raise UsageError(
+                f"Sampler {name!r} has no parameter {key!r}. Expected one of "
+                f"{sorted(accepted)}. Got {key!r} instead."
+            )
+    if "k_neighbors" in params and "n_neighbors" in accepted and "k_neighbors" not in accepted:
+        kw["n_neighbors"] = params["k_neighbors"]  # ADASYN names it n_neighbors
+    return spec.cls(**kw)

@@ -1,0 +1,138 @@
+"""SMOTE on images (Chawla et al. 2002)."""
+
+from __future__ import annotations
+
+import numpy as np
+from imblearn.over_sampling import SMOTE as _ImbSMOTE
+from sklearn.utils._param_validation import StrOptions
+
+from pixsmote.sampling._base import Group, ImageSamplerMixin
+
+__all__ = ["SMOTE"]
+
+_SPACE_DOC = """neighbor_space : {"pixel", "pca"}, ndarray of shape (n_samples, d) or callable, \
+default="pixel"
+        Space in which neighbours (and danger sets, SVMs, clusters) are found;
+        synthesis always interpolates pixels. ``"pixel"`` is imbalanced-learn's
+        behaviour; ``"pca"`` projects the flattened images on ``n_components``
+        principal components; an array gives precomputed features (e.g. CNN
+        embeddings), one row per sample; a callable maps ``X`` (as passed) to
+        such an array.
+
+    n_components : int, default=None
+        Components of the ``"pca"`` space (``None``: ``min(50, n_samples,
+        n_features)``)."""
+
+
+class _AutoKMixin:
+    """Accept ``k_neighbors="auto"``: ``min(default, class size - 1)`` per class."""
+
+    _k_default = 5
+
+    def _validate_estimator(self):
+        k = self.k_neighbors
+        if isinstance(k, str):
+            self.k_neighbors = self._k_default
+        try:
+            super()._validate_estimator()
+        finally:
+            self.k_neighbors = k
+
+
+class SMOTE(ImageSamplerMixin, _AutoKMixin, _ImbSMOTE):
+    __doc__ = f"""Over-sample images with SMOTE.
+
+    A synthetic image is ``x + gap * (x_nn - x)``, with ``x`` a sample of the
+    class, ``x_nn`` one of its ``k_neighbors`` nearest same-class neighbours and
+    ``gap ~ U[0, 1)``. A drop-in replacement for
+    :class:`imblearn.over_sampling.SMOTE`: same parameters, defaults,
+    ``sampling_strategy`` semantics, random draws and, on 2-D float64 input with
+    ``neighbor_space="pixel"``, bit-for-bit the same output.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn: the target class counts after resampling.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the plan. ``None`` draws fresh OS entropy; numpy's global RNG is
+        never used.
+    k_neighbors : int, "auto" or estimator, default=5
+        Neighbours per sample. ``"auto"`` uses ``min(5, class size - 1)`` for
+        classes too small for 5, with a warning.
+    {_SPACE_DOC}
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of samples to generate per class.
+    plan_ : Plan
+        Class, base index, neighbour index and gap of every synthetic sample.
+    sample_indices_ : ndarray of int64
+        Indices of the original samples kept (all of them).
+    nn_k_ : estimator
+        The last fitted neighbours estimator.
+    n_features_in_ : int
+        Number of (flattened) features seen during fit.
+
+    See Also
+    --------
+    BorderlineSMOTE, SVMSMOTE, KMeansSMOTE, ADASYN, pixsmote.sampling.synthesize
+
+    References
+    ----------
+    .. [1] N. V. Chawla, K. W. Bowyer, L. O. Hall, W. P. Kegelmeyer, "SMOTE:
+       synthetic minority over-sampling technique", Journal of Artificial
+       Intelligence Research, 16, 321-357, 2002.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixsmote import SMOTE
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 8, 8), dtype=np.uint8)
+    >>> y = np.array([0] * 30 + [1] * 10)
+    >>> X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    >>> X_res.shape, X_res.dtype, np.bincount(y_res).tolist()
+    ((60, 8, 8), dtype('uint8'), [30, 30])
+    """
+
+    _parameter_constraints: dict = {
+        **_ImbSMOTE._parameter_constraints,
+        **ImageSamplerMixin._image_parameter_constraints,
+    }
+    _parameter_constraints["k_neighbors"] = [
+        *_ImbSMOTE._parameter_constraints["k_neighbors"],
+        StrOptions({"auto"}),
+    ]
+    _class_local = True
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        k_neighbors=5,
+        neighbor_space="pixel",
+        n_components=None,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            k_neighbors=k_neighbors,
+        )
+        self.neighbor_space = neighbor_space
+        self.n_components = n_components
+
+    def _groups(self, F, y, outer):
+        for class_sample, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            idx = np.flatnonzero(y == class_sample)
+            F_class = F[idx]
+            nn = self._nn(
+                "k_neighbors", self.k_neighbors, self._k_default, len(idx),
+                class_sample, F_class,
+            )
+            self.nn_k_ = nn
+            nns = nn.kneighbors(F_class, return_distance=False)[:, 1:]
+            yield Group("smote", class_sample, n_samples, base=idx, nn=idx[nns])
