@@ -193,7 +193,9 @@ class BasicAugmentation(Augmentation):
             padding = max(1, side // 8)
         ops: list[nn.Module] = []
         if resized_crop:
-            scale, ratio = ((0.85, 1.0), (0.9, 1.1)) if small else ((0.7, 1.0), (0.8, 1.25))
+            scale, ratio = (
+                ((0.85, 1.0), (0.9, 1.1)) if small else ((0.7, 1.0), (0.8, 1.25))
+            )
             ops.append(K.RandomResizedCrop((h, w), scale=scale, ratio=ratio, p=0.5))
         if pad_crop:
             ops.append(K.RandomCrop((h, w), padding=int(padding)))
@@ -204,7 +206,9 @@ class BasicAugmentation(Augmentation):
         if color:
             rgb = channels == 3
             ops.append(
-                K.ColorJitter(0.2, 0.2, 0.2 if rgb else 0.0, 0.05 if rgb else 0.0, p=0.5)
+                K.ColorJitter(
+                    0.2, 0.2, 0.2 if rgb else 0.0, 0.05 if rgb else 0.0, p=0.5
+                )
             )
         if noise:
             ops.append(K.RandomGaussianNoise(std=float(noise_std), p=0.5))
@@ -212,10 +216,17 @@ class BasicAugmentation(Augmentation):
             ops.append(K.RandomErasing(scale=(0.02, 0.15), p=0.25))
         self.ops = nn.Sequential(*ops)
         self.config = dict(
-            hflip=bool(hflip), resized_crop=resized_crop, pad_crop=pad_crop,
-            rotation=rotation, color=color, noise=noise, erasing=erasing,
-            padding=int(padding), degrees=float(degrees), noise_std=float(noise_std),
-        )  # fmt: skip
+            hflip=bool(hflip),
+            resized_crop=resized_crop,
+            pad_crop=pad_crop,
+            rotation=rotation,
+            color=color,
+            noise=noise,
+            erasing=erasing,
+            padding=int(padding),
+            degrees=float(degrees),
+            noise_std=float(noise_std),
+        )
 
     def __call__(self, x, y):
         if len(self.ops) == 0:
@@ -283,9 +294,18 @@ class SamplePairing(_Mixer):
     name = "samplepairing"
 
     def __init__(
-        self, image_size, channels, *, start=0.1, end=0.9, on=0.08, off=0.02,
-        base="basic", seed=0, **base_kw,
-    ):  # fmt: skip
+        self,
+        image_size,
+        channels,
+        *,
+        start=0.1,
+        end=0.9,
+        on=0.08,
+        off=0.02,
+        base="basic",
+        seed=0,
+        **base_kw,
+    ):
         super().__init__(image_size, channels, base=base, seed=seed, **base_kw)
         if not 0.0 <= start <= end <= 1.0 or on <= 0 or off < 0:
             raise UsageError(
@@ -343,8 +363,9 @@ class MixUp(_Mixer):
 
     name = "mixup"
 
-    def __init__(self, image_size, channels, *, alpha=1.0, p=1.0, base="basic",
-                 seed=0, **base_kw):  # fmt: skip
+    def __init__(
+        self, image_size, channels, *, alpha=1.0, p=1.0, base="basic", seed=0, **base_kw
+    ):
         super().__init__(image_size, channels, base=base, seed=seed, **base_kw)
         _check_alpha_p(alpha, p)
         self.alpha, self.p = float(alpha), float(p)
@@ -391,8 +412,9 @@ class CutMix(_Mixer):
 
     name = "cutmix"
 
-    def __init__(self, image_size, channels, *, alpha=1.0, p=0.5, base="basic",
-                 seed=0, **base_kw):  # fmt: skip
+    def __init__(
+        self, image_size, channels, *, alpha=1.0, p=0.5, base="basic", seed=0, **base_kw
+    ):
         super().__init__(image_size, channels, base=base, seed=seed, **base_kw)
         _check_alpha_p(alpha, p)
         self.alpha, self.p = float(alpha), float(p)

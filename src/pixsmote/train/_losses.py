@@ -153,8 +153,9 @@ class LogitAdjustedLoss(Loss):
         super().__init__(n_classes)
         n = _counts(class_counts)
         self.tau = float(tau)
-        self.register_buffer("log_prior", torch.as_tensor(np.log(n / n.sum()),
-                                                          dtype=torch.float32))
+        self.register_buffer(
+            "log_prior", torch.as_tensor(np.log(n / n.sum()), dtype=torch.float32)
+        )
 
     def loss_matrix(self, logits):
         return -F.log_softmax(logits + self.tau * self.log_prior, dim=1)
@@ -170,8 +171,15 @@ class LDAMLoss(Loss):
     class-balanced weights of Cui 2019 with ``beta``.
     """
 
-    def __init__(self, n_classes, class_counts, max_margin=0.5, s=30.0,
-                 beta=0.9999, drw_start=0.8):  # fmt: skip
+    def __init__(
+        self,
+        n_classes,
+        class_counts,
+        max_margin=0.5,
+        s=30.0,
+        beta=0.9999,
+        drw_start=0.8,
+    ):
         super().__init__(n_classes)
         n = _counts(class_counts)
         m = 1.0 / np.power(n, 0.25)
@@ -188,7 +196,10 @@ class LDAMLoss(Loss):
 
     def loss_at(self, logits, y):
         # Cao 2019's form: subtract the margin from the target logit only.
-        z = logits - F.one_hot(y, self.n_classes).to(logits.dtype) * self.margin[y, None]
+        z = (
+            logits
+            - F.one_hot(y, self.n_classes).to(logits.dtype) * self.margin[y, None]
+        )
         return F.cross_entropy(z, y, reduction="none")
 
     def loss_matrix(self, logits):
@@ -256,7 +267,9 @@ class _SmoothedCE(Loss):
     def forward(self, logits, target):
         if not target.dtype.is_floating_point:
             target = F.one_hot(target, self.n_classes).to(logits.dtype)
-        return super().forward(logits, target * (1.0 - self.eps) + self.eps / self.n_classes)
+        return super().forward(
+            logits, target * (1.0 - self.eps) + self.eps / self.n_classes
+        )
 
 
 def list_losses() -> list[str]:

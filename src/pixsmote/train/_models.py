@@ -204,7 +204,9 @@ class GoogLeNet(nn.Module):
         self.pool4 = nn.MaxPool2d(3, 2, 1)
         self.a5 = Inception(832, 256, 160, 320, 32, 128, 128)
         self.b5 = Inception(832, 384, 192, 384, 48, 128, 128)
-        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.4))
+        self.pool = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.4)
+        )
         self.fc = _head(1024, n_classes, head_scale)
 
     def forward(self, x):

@@ -1,0 +1,606 @@
+"""The training loop: one flat, sectioned function, :func:`fit`.
+
+Design choices that keep the harness within 15 % of a bare PyTorch loop (see
+``benchmarks/train_throughput.py``): the images are turned into one uint8 tensor
+on the training device once per epoch's data, batches are index slices of a
+seeded permutation (no DataLoader, no per-sample Python), float conversion
+happens per batch on the device, running train loss/accuracy stay on the device
+until the end of the epoch, and validation runs once per epoch in large batches
+under ``torch.no_grad()``.
+
+Reproducibility: everything random is derived from ``seed``. Model
+initialisation and dropout use torch's global generator, so :func:`fit` runs
+inside :func:`torch.random.fork_rng`, seeds it there and leaves the caller's
+global RNG state as it found it. Permutations use their own
+``torch.Generator``; augmentations their own generators.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pixsmote._errors import DataError, UsageError
+from pixsmote.train._augment import get_augmentation
+from pixsmote.train._losses import get_loss, mixed_loss
+from pixsmote.train._metrics import compute_metrics
+from pixsmote.train._models import get_model
+
+__all__ = ["FitResult", "fit", "lr_at", "METRICS_COLUMNS", "SCHEDULES", "versions"]
+
+#: Columns of ``metrics.csv`` (docs/contracts.md), one row per epoch.
+METRICS_COLUMNS = (
+    "epoch",
+    "step",
+    "lr",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "val_acsa",
+    "val_gm",
+    "val_macro_f1",
+    "time_s",
+)
+
+#: Learning-rate schedules understood by :func:`lr_at`.
+SCHEDULES = ("cosine", "onecycle", "constant")
+
+
+def lr_at(fraction: float, peak: float, schedule: str = "cosine") -> float:
+    """Learning rate at ``fraction`` in [0, 1] of training (a pure function).
+
+    ``cosine``: ``peak * (1 + cos(pi * f)) / 2``, from ``peak`` to 0.
+    ``onecycle``: linear warm-up from ``peak / 10`` to ``peak`` over the first
+    30 %, then cosine to 0 (Smith's one-cycle policy, as in airbench).
+    ``constant``: ``peak``.
+    """
+    f = min(max(fraction, 0.0), 1.0)
+    if schedule == "cosine":
+        return peak * 0.5 * (1.0 + math.cos(math.pi * f))
+    if schedule == "onecycle":
+        if f < 0.3:
+            return peak * (0.1 + 0.9 * f / 0.3)
+        return peak * 0.5 * (1.0 + math.cos(math.pi * (f - 0.3) / 0.7))
+    if schedule == "constant":
+        return peak
+    raise UsageError(
+        f"Unknown schedule. Expected one of {list(SCHEDULES)}. Got {schedule!r} "
+        "instead."
+    )
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The trained model with the best (validation ACSA) weights loaded, in
+        eval mode.
+    history : list of dict
+        One dict per epoch with the keys of :data:`METRICS_COLUMNS`.
+    best_epoch : int
+        1-based epoch whose weights were kept.
+    val : dict
+        Validation metrics of the best epoch (:func:`compute_metrics` plus
+        ``loss``).
+    test : dict
+        Test-set name -> metrics of the best weights (same keys as ``val``).
+    time_s : float
+        Wall time of the whole call, in seconds.
+    config : dict
+        The resolved configuration (as written to ``config.json``).
+    """
+
+    model: nn.Module
+    history: list[dict]
+    best_epoch: int
+    val: dict
+    test: dict = field(default_factory=dict)
+    time_s: float = 0.0
+    config: dict = field(default_factory=dict)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries a run depends on."""
+    import kornia
+
+    try:
+        from importlib.metadata import version
+
+        pixsmote_version = version("pixsmote")
+    except Exception:  # pragma: no cover - not installed
+        pixsmote_version = "unknown"
+    return {
+        "python": platform.python_version(),
+        "pixsmote": pixsmote_version,
+        "torch": torch.__version__,
+        "kornia": kornia.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def fit(
+    train_data: tuple[np.ndarray, np.ndarray] | Callable[[int], tuple],
+    val: tuple[np.ndarray, np.ndarray],
+    *,
+    n_classes: int,
+    model: str = "small-cnn",
+    aug: str = "basic",
+    loss: str = "ce",
+    steps: int | None = None,
+    epochs: int | None = None,
+    batch_size: int = 128,
+    lr: float = 0.05,
+    weight_decay: float = 5e-4,
+    momentum: float = 0.9,
+    schedule: str = "cosine",
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    class_counts: np.ndarray | list[int] | None = None,
+    test_sets: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    out_dir: str | Path | None = None,
+    extra_config: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    model_kw: Mapping[str, Any] | None = None,
+    aug_kw: Mapping[str, Any] | None = None,
+    loss_kw: Mapping[str, Any] | None = None,
+    eval_batch_size: int = 1024,
+) -> FitResult:
+    """Train a classifier, keep the best epoch by validation ACSA, test it.
+
+    Parameters
+    ----------
+    train_data : (X, y) or callable
+        ``X`` uint8 of shape ``(N, H, W)`` or ``(N, H, W, C)`` (C in {1, 3}),
+        ``y`` int labels ``(N,)``; or a callable ``epoch -> (X, y)`` (0-based
+        epoch) returning fresh data each epoch, e.g. from online resampling.
+    val : (X, y)
+        Validation set, evaluated after every epoch.
+    n_classes : int
+        Number of classes; labels are in ``[0, n_classes)``.
+    model, aug, loss : str
+        Names in :data:`MODELS`, :data:`AUGMENTATIONS`, :data:`LOSSES`.
+    steps : int, optional
+        Total number of optimiser steps. Epochs are passes over the data of
+        ``N // batch_size`` batches (the remainder, a different subset each
+        epoch, is skipped so BatchNorm never sees a batch of 1); the last epoch
+        is cut off when ``steps`` is reached. Give the same ``steps`` to every
+        recipe to compare them at equal compute.
+    epochs : int, optional
+        Alternative to ``steps``: number of full epochs. Exactly one of
+        ``steps`` and ``epochs`` must be given.
+    batch_size : int
+        Training batch size (128). A training set smaller than this is one batch.
+    lr, weight_decay, momentum : float
+        SGD with Nesterov momentum; ``lr`` is the peak of the schedule.
+    schedule : {"cosine", "onecycle", "constant"}
+        Learning-rate schedule over the run, see :func:`lr_at`.
+    seed : int
+        Seeds model initialisation, batch order, augmentation and dropout.
+    device : str or torch.device, optional
+        Default: ``"cuda"`` if available, else ``"cpu"``.
+    class_counts : sequence of int, optional
+        Class counts given to the loss; default the counts of the (first
+        epoch's) training data.
+    test_sets : mapping of str to (X, y), optional
+        Evaluated once, with the best weights, at the end.
+    out_dir : str or Path, optional
+        Run folder: ``config.json`` (at the start), ``metrics.csv`` (one row
+        appended per epoch), ``results.json`` (at the end), in the format of
+        docs/contracts.md.
+    extra_config : mapping, optional
+        Recipe-level keys for ``config.json`` (e.g. ``recipe``, ``class_names``,
+        ``train_counts_before``); ``recipe`` and ``class_names`` also go to
+        ``results.json``. A key that contradicts a harness setting is an error.
+    progress : bool
+        Show a tqdm progress bar.
+    model_kw, aug_kw, loss_kw : mapping, optional
+        Extra options for :func:`get_model`, :func:`get_augmentation`,
+        :func:`get_loss`.
+    eval_batch_size : int
+        Batch size for validation and test.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    UsageError
+        Bad settings: unknown names, ``steps`` or ``epochs`` not a positive int
+        or both given, bad batch size.
+    DataError
+        Bad data: wrong dtype or shape, labels out of range, fewer than two
+        classes in the training data, validation/test labels the training data
+        lacks, images of different sizes.
+
+    Notes
+    -----
+    Ties in validation ACSA keep the *later* epoch: with a decaying learning
+    rate, later weights have seen more data at a lower rate, and on small or
+    easy sets where ACSA saturates this picks the end-of-training model rather
+    than the first lucky epoch.
+    """
+    t_start = time.perf_counter()
+    # ------------------------------------------------------------ settings
+    if (steps is None) == (epochs is None):
+        raise UsageError(
+            "Give exactly one of steps and epochs. "
+            f"Got steps={steps!r}, epochs={epochs!r} instead."
+        )
+    for name, value in (("steps", steps), ("epochs", epochs)):
+        if value is not None and (not isinstance(value, int | np.integer) or value < 1):
+            raise UsageError(
+                f"{name} must be a positive integer. Got {value!r} instead."
+            )
+    # batch_size >= 2: BatchNorm cannot normalise a batch of one in training.
+    for name, value, low in (
+        ("batch_size", batch_size, 2),
+        ("eval_batch_size", eval_batch_size, 1),
+    ):
+        if not isinstance(value, int | np.integer) or value < low:
+            raise UsageError(
+                f"{name} must be an integer >= {low}. Got {value!r} instead."
+            )
+    if not isinstance(n_classes, int | np.integer) or n_classes < 2:
+        raise UsageError(
+            f"n_classes must be an integer >= 2. Got {n_classes!r} instead."
+        )
+    lr_at(0.0, lr, schedule)  # validates the schedule name
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    s_init, s_data, s_aug = (
+        int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(3)
+    )
+
+    # ------------------------------------------------------------ data
+    get_epoch_data = train_data if callable(train_data) else None
+    X, Y = _to_tensors(
+        train_data if get_epoch_data is None else get_epoch_data(0),
+        "train_data",
+        n_classes,
+        device,
+    )
+    channels, height, width = X.shape[1:]
+    train_counts = torch.bincount(Y, minlength=n_classes).cpu().numpy()
+    _check_training_classes(train_counts)
+    X_val, Y_val = _to_tensors(val, "val", n_classes, device, X.shape[1:])
+    _check_known_labels(Y_val, train_counts, "val")
+    tests = {}
+    for name, data in (test_sets or {}).items():
+        tests[name] = _to_tensors(
+            data, f"test set {name!r}", n_classes, device, X.shape[1:]
+        )
+        _check_known_labels(tests[name][1], train_counts, f"test set {name!r}")
+    if class_counts is None:
+        class_counts = train_counts
+    elif len(class_counts) != n_classes:
+        raise UsageError(
+            f"class_counts must have n_classes={n_classes} entries. "
+            f"Got {len(class_counts)} instead."
+        )
+
+    # ------------------------------------------------------------ model, aug, loss
+    criterion = get_loss(loss, class_counts, **(loss_kw or {})).to(device)
+    augmentation = get_augmentation(
+        aug, (height, width), channels, seed=s_aug, **(aug_kw or {})
+    )
+    data_gen = torch.Generator().manual_seed(s_data)
+
+    config = {
+        "recipe": None,
+        "class_names": [str(c) for c in range(n_classes)],
+        "train_counts_after": train_counts.tolist(),
+        "model": model,
+        "aug": aug,
+        "loss": loss,
+        "seed": seed,
+        "steps": steps,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "weight_decay": weight_decay,
+        "momentum": momentum,
+        "nesterov": True,
+        "schedule": schedule,
+        "n_classes": n_classes,
+        "image_shape": [channels, height, width],
+        "device": str(device),
+        "class_counts": np.asarray(class_counts).tolist(),
+        "online_data": get_epoch_data is not None,
+        "model_kw": dict(model_kw or {}),
+        "aug_kw": dict(aug_kw or {}),
+        "loss_kw": dict(loss_kw or {}),
+        "versions": versions(),
+    }
+    config = _merge_config(config, extra_config or {})
+    run_dir = Path(out_dir) if out_dir is not None else None
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _write_json(run_dir / "config.json", config)
+        with open(run_dir / "metrics.csv", "w", newline="") as fh:
+            csv.writer(fh).writerow(METRICS_COLUMNS)
+
+    with torch.random.fork_rng(devices=_cuda_indices(device)):
+        torch.manual_seed(s_init)
+        net = get_model(
+            model,
+            channels,
+            n_classes,
+            (height, width),
+            head_scale=criterion.head_scale,
+            **(model_kw or {}),
+        )
+        net = net.to(device)
+        optimizer = torch.optim.SGD(
+            net.parameters(),
+            lr=lr,
+            momentum=momentum,
+            nesterov=True,
+            weight_decay=weight_decay,
+        )
+
+        # -------------------------------------------------------- train
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(
+                total=steps,
+                desc=f"{model}/{aug}/{loss}",
+                unit="step",
+                leave=False,
+                dynamic_ncols=True,
+            )
+        history: list[dict] = []
+        best_acsa, best_epoch, best_state, best_val = -math.inf, 0, None, {}
+        step, epoch = 0, 0
+        while True:
+            if epoch > 0 and get_epoch_data is not None:
+                X, Y = _to_tensors(
+                    get_epoch_data(epoch),
+                    "train_data",
+                    n_classes,
+                    device,
+                    X_val.shape[1:],
+                )
+                _check_training_classes(torch.bincount(Y, minlength=n_classes).cpu())
+            n = X.shape[0]
+            bs = min(batch_size, n)
+            n_batches = n // bs
+            if steps is not None:
+                n_batches = min(n_batches, steps - step)
+            perm = torch.randperm(n, generator=data_gen).to(device)
+            net.train()
+            loss_sum = torch.zeros((), device=device)
+            correct = torch.zeros((), device=device, dtype=torch.long)
+            seen = 0
+            for i in range(n_batches):
+                fraction = (
+                    step / steps
+                    if steps is not None
+                    else (epoch + i / n_batches) / epochs
+                )
+                lr_now = lr_at(fraction, lr, schedule)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_now
+                augmentation.set_progress(epoch, fraction)
+                criterion.set_progress(fraction)
+
+                idx = perm[i * bs : (i + 1) * bs]
+                batch = augmentation(X[idx].float().div_(255.0), Y[idx])
+                logits = net(batch.x)
+                loss_value = mixed_loss(
+                    criterion, logits, batch.y, batch.y_b, batch.lam
+                )
+                optimizer.zero_grad(set_to_none=True)
+                loss_value.backward()
+                optimizer.step()
+
+                loss_sum += loss_value.detach() * bs
+                correct += (logits.detach().argmax(1) == batch.y).sum()
+                seen += bs
+                step += 1
+            if bar is not None:
+                bar.update(n_batches)
+            epoch += 1
+
+            # ---------------------------------------------------- validate
+            val_metrics = _evaluate(net, X_val, Y_val, n_classes, eval_batch_size)
+            row = {
+                "epoch": epoch,
+                "step": step,
+                "lr": lr_now,
+                "train_loss": float(loss_sum) / max(seen, 1),
+                "train_acc": float(correct) / max(seen, 1),
+                "val_loss": val_metrics["loss"],
+                "val_acc": val_metrics["accuracy"],
+                "val_acsa": val_metrics["acsa"],
+                "val_gm": val_metrics["gm"],
+                "val_macro_f1": val_metrics["macro_f1"],
+                "time_s": time.perf_counter() - t_start,
+            }
+            history.append(row)
+            if run_dir is not None:
+                with open(run_dir / "metrics.csv", "a", newline="") as fh:
+                    csv.writer(fh).writerow([row[c] for c in METRICS_COLUMNS])
+            if val_metrics["acsa"] >= best_acsa:  # ties: the later epoch
+                best_acsa, best_epoch, best_val = (
+                    val_metrics["acsa"],
+                    epoch,
+                    val_metrics,
+                )
+                best_state = {
+                    k: v.detach().clone() for k, v in net.state_dict().items()
+                }
+            if bar is not None:
+                bar.set_postfix(val_acsa=f"{val_metrics['acsa']:.3f}", refresh=False)
+            if (steps is not None and step >= steps) or (
+                epochs is not None and epoch >= epochs
+            ):
+                break
+        if bar is not None:
+            bar.close()
+
+    # ------------------------------------------------------------ test
+    net.load_state_dict(best_state)
+    test_metrics = {
+        name: _evaluate(net, Xt, Yt, n_classes, eval_batch_size)
+        for name, (Xt, Yt) in tests.items()
+    }
+    net.eval()
+    elapsed = time.perf_counter() - t_start
+    if run_dir is not None:
+        _write_json(
+            run_dir / "results.json",
+            {
+                "recipe": config.get("recipe"),
+                "seed": seed,
+                "class_names": config.get("class_names"),
+                "best_epoch": best_epoch,
+                "time_s": elapsed,
+                "versions": config["versions"],
+                "steps": step,
+                "val": best_val,
+                "test": test_metrics,
+            },
+        )
+    return FitResult(net, history, best_epoch, best_val, test_metrics, elapsed, config)
+
+
+# ---------------------------------------------------------------------- helpers
+@torch.no_grad()
+def _evaluate(net, X, Y, n_classes, batch_size) -> dict:
+    """Metrics of ``net`` on uint8 images ``X`` (plus the mean plain CE loss)."""
+    was_training = net.training
+    net.eval()
+    preds, loss_sum = [], 0.0
+    for i in range(0, X.shape[0], batch_size):
+        logits = net(X[i : i + batch_size].float().div_(255.0))
+        # Plain CE whatever the training loss, so val losses compare across recipes.
+        loss_sum += float(
+            F.cross_entropy(logits, Y[i : i + batch_size], reduction="sum")
+        )
+        preds.append(logits.argmax(1))
+    net.train(was_training)
+    metrics = compute_metrics(Y, torch.cat(preds), n_classes)
+    return {"loss": loss_sum / max(X.shape[0], 1), **metrics}
+
+
+def _to_tensors(data, what, n_classes, device, image_shape=None):
+    """``(X uint8 (N,H,W[,C]), y)`` -> uint8 ``(N, C, H, W)`` and int64 tensors."""
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise DataError(
+            f"{what} must be a pair (X, y). Got {type(data).__name__} instead."
+        )
+    X, y = (
+        np.asarray(a) if not isinstance(a, torch.Tensor) else a.cpu().numpy()
+        for a in data
+    )
+    if X.dtype != np.uint8:
+        raise DataError(f"{what}: images must be uint8. Got dtype {X.dtype} instead.")
+    if X.ndim == 3:
+        X = X[:, None]
+    elif X.ndim == 4 and X.shape[-1] in (1, 3):
+        X = X.transpose(0, 3, 1, 2)
+    else:
+        raise DataError(
+            f"{what}: images must have shape (N, H, W) or (N, H, W, C) with C in "
+            f"{{1, 3}}. Got shape {X.shape} instead."
+        )
+    if min(X.shape[2:]) < 8:
+        raise DataError(
+            f"{what}: images must be at least 8x8. Got {X.shape[2:]} instead."
+        )
+    if image_shape is not None and tuple(X.shape[1:]) != tuple(image_shape):
+        raise DataError(
+            f"{what}: images must have the training shape (C, H, W) = "
+            f"{tuple(image_shape)}. Got {tuple(X.shape[1:])} instead."
+        )
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise DataError(
+            f"{what}: y must be 1-D with one label per image ({X.shape[0]}). "
+            f"Got shape {y.shape} instead."
+        )
+    if X.shape[0] == 0:
+        raise DataError(f"{what} is empty.")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes:
+        raise DataError(
+            f"{what}: labels must be integers in [0, {n_classes}). Got dtype "
+            f"{y.dtype}, range [{y.min()}, {y.max()}] instead."
+        )
+    X_t = torch.from_numpy(np.ascontiguousarray(X)).to(device)
+    y_t = torch.from_numpy(y.astype(np.int64)).to(device)
+    return X_t, y_t
+
+
+def _check_training_classes(counts) -> None:
+    present = int((np.asarray(counts) > 0).sum())
+    if present < 2:
+        raise DataError(
+            "the training data must hold at least 2 classes to train a classifier. "
+            f"Got {present} class(es) instead (counts {np.asarray(counts).tolist()})."
+        )
+
+
+def _check_known_labels(y, train_counts, what) -> None:
+    labels = torch.unique(y).cpu().numpy()
+    unknown = [int(c) for c in labels if train_counts[c] == 0]
+    if unknown:
+        raise DataError(
+            f"{what} has labels {unknown} that the training data lacks; a model "
+            "cannot learn them. Remove those images or add training examples."
+        )
+
+
+def _cuda_indices(device: torch.device) -> list[int]:
+    if device.type != "cuda":
+        return []
+    return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
+def _merge_config(config: dict, extra: Mapping[str, Any]) -> dict:
+    """Add the caller's recipe-level keys; contradicting a harness setting is an
+    error (placeholders ``recipe``, ``class_names``, ``train_counts_after`` may
+    be filled in)."""
+    fillable = {"recipe", "class_names", "train_counts_after"}
+    for key, value in extra.items():
+        if key in config and key not in fillable and config[key] != value:
+            raise UsageError(
+                f"extra_config[{key!r}] contradicts the harness setting "
+                f"{config[key]!r}. Got {value!r} instead."
+            )
+    return {**config, **dict(extra)}
+
+
+def _json_safe(obj):
+    """NaN/inf -> None (strict JSON), numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w") as fh:
+        json.dump(_json_safe(obj), fh, indent=2, allow_nan=False)
+        fh.write("\n")
