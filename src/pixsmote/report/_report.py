@@ -144,9 +144,15 @@ def write_report(
     for test in tests:
         test_rows = [row for row in rows if row["test"] == test]
         header, body, right, best = table_cells(test_rows)
+        # The heading names the test set: drop the redundant first column.
         blocks += [
             Heading(3, f"Test set: {test}"),
-            Table(header, body, right, best),
+            Table(
+                header[1:],
+                [cells[1:] for cells in body],
+                right[1:],
+                {(i, j - 1) for i, j in best},
+            ),
             image(
                 f"recall_{test}",
                 f"Per-class recall on {test} (mean over seeds, error bar = std)",
