@@ -82,7 +82,9 @@ def read_idx(path) -> np.ndarray:
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DataError(f"{path}: IDX header is truncated.")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) - header != expected:
         raise DataError(

@@ -55,6 +55,8 @@ class Dataset:
         Source Pillow modes and ``(H, W)`` sizes, with their counts.
     skipped : list of (pathlib.Path, str)
         Files left out by ``skip_bad=True``, with the reason.
+    verified : bool
+        Whether every file has been decoded once already (``skip_bad=True``).
     """
 
     def __init__(
@@ -73,11 +75,13 @@ class Dataset:
         modes_found=None,
         sizes_found=None,
         skipped=None,
+        verified=False,
     ):
         self.y = np.asarray(y, dtype=np.int64)
         self.class_names = [str(c) for c in class_names]
         self.name = str(name)
         self.skipped = list(skipped or [])
+        self.verified = bool(verified)
         self._X = None if X is None else np.asarray(X)
         self.paths = None if paths is None else [Path(p) for p in paths]
         self.root = None if root is None else Path(root)
@@ -258,7 +262,9 @@ class Dataset:
         indices = np.asarray(indices, dtype=np.int64)
         if self._X is not None and self.paths is None:
             return Dataset(
-                self.y[indices], self.class_names, X=self._X[indices],
+                self.y[indices],
+                self.class_names,
+                X=self._X[indices],
                 name=name or self.name,
             )
         return Dataset(
@@ -294,7 +300,6 @@ class Split:
         parts = {"train": self.train, "val": self.val, **self.tests}
         if name not in parts:
             raise UsageError(
-                f"split {self.name!r} has parts {sorted(parts)}. Got {name!r} "
-                "instead."
+                f"split {self.name!r} has parts {sorted(parts)}. Got {name!r} instead."
             )
         return parts[name]

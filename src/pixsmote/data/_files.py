@@ -129,4 +129,5 @@ def dataset_from_files(
         modes_found=modes,
         sizes_found=sizes,
         skipped=skipped,
+        verified=skip_bad,
     )

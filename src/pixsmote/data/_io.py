@@ -215,4 +215,6 @@ def encode_png(pixels: np.ndarray, path: os.PathLike | str, compress_level: int 
         )
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]
-    Image.fromarray(pixels).save(Path(path), format="PNG", compress_level=compress_level)
+    Image.fromarray(pixels).save(
+        Path(path), format="PNG", compress_level=compress_level
+    )

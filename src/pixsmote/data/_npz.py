@@ -40,8 +40,10 @@ def read_npz(path) -> Dataset:
             f"{path}: expected numeric images X of shape (N, H, W) or (N, H, W, C). "
             f"Got {X.dtype} of shape {X.shape} instead."
         )
-    if names is not None and y.size and not (
-        y.dtype.kind in "iu" and 0 <= y.min() and y.max() < len(names)
+    if (
+        names is not None
+        and y.size
+        and not (y.dtype.kind in "iu" and 0 <= y.min() and y.max() < len(names))
     ):
         raise DataError(
             f"{path}: with class_names, y must hold integers 0..{len(names) - 1}. "

@@ -101,7 +101,9 @@ def _three_class(source, test_source, classes, n_train, n_val, n_test, seed, nam
             test.append(pick[n + n_val : need])
         else:
             tpool = np.flatnonzero(test_source.y == c)
-            test.append(tpool if n_test is None else _draw(rngs[2], tpool, n_test, name))
+            test.append(
+                tpool if n_test is None else _draw(rngs[2], tpool, n_test, name)
+            )
     tsrc = test_source if test_source is not None else source
     return (
         _from_classes(source, np.sort(np.concatenate(train)), classes, f"{name}:train"),
@@ -146,7 +148,9 @@ def _per_class(train_pool: Dataset, counts, seed, name):
         train.append(pick[k:])
     classes = range(len(counts))
     return (
-        _from_classes(train_pool, np.sort(np.concatenate(train)), classes, f"{name}:train"),
+        _from_classes(
+            train_pool, np.sort(np.concatenate(train)), classes, f"{name}:train"
+        ),
         _from_classes(train_pool, np.sort(np.concatenate(val)), classes, f"{name}:val"),
     )
 
@@ -169,7 +173,9 @@ def _deepsmote(seed, fashion_mnist_dir):
     )
     tests = {
         "test": _official_test(test, name),
-        "test-imbalanced": _from_classes(test, cut, range(10), f"{name}:test-imbalanced"),
+        "test-imbalanced": _from_classes(
+            test, cut, range(10), f"{name}:test-imbalanced"
+        ),
     }
     desc = (
         f"Fashion-MNIST train drawn {DEEPSMOTE_TRAIN} per class, 10% (>= 2) held out "

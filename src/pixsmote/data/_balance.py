@@ -1,0 +1,227 @@
+"""Balance a dataset with a registered sampler and write the result to disk.
+
+The labels are known before any pixel is decoded, so the sampling strategy is
+resolved on the label counts first. A *class-local* sampler (SMOTE, random
+over-sampling: see ``SamplerSpec.class_local``) then only sees the classes it
+over-samples, so only those are decoded; the originals of the other classes are
+copied file to file. Synthetic pixels are produced in chunks from the plan and
+written by a pool of threads. Memory is thus bounded by the over-sampled
+classes plus a few chunks, not by the dataset.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pixsmote._errors import PixsmoteError, UsageError
+from pixsmote.data._dataset import Dataset
+from pixsmote.data._progress import progress_bar
+from pixsmote.data._writer import Synthetic, write_output
+
+__all__ = ["BalanceResult", "balance", "parse_strategy"]
+
+
+def parse_strategy(text):
+    """``"auto"``, ``"minority"``, ... as they are; ``"0.5"`` as a float."""
+    if isinstance(text, str):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
+
+
+@dataclass
+class BalanceResult:
+    """What :func:`balance` did.
+
+    Attributes
+    ----------
+    dst, manifest : pathlib.Path
+    method : str
+    class_names : list of str
+    counts_before, counts_after : numpy.ndarray of int64
+    n_synthetic : int
+        Synthetic rows written (ROS copies included).
+    n_removed : int
+        Originals left out (under-sampling, cleaning).
+    n_decoded : int
+        Images decoded to run the sampler.
+    time_s : float
+    skipped : list of (pathlib.Path, str)
+        Input files left out by ``skip_bad``.
+    """
+
+    dst: Path
+    manifest: Path
+    method: str
+    class_names: list[str]
+    counts_before: np.ndarray
+    counts_after: np.ndarray
+    n_synthetic: int
+    n_removed: int
+    n_decoded: int
+    time_s: float
+    skipped: list = field(default_factory=list)
+
+
+def _check_not_inside(dataset: Dataset, dst: Path) -> None:
+    """Refuse writing over the input (``--overwrite`` would delete it)."""
+    if dataset.root is None and dataset.paths is None:
+        source = Path(dataset.name) if Path(dataset.name).exists() else None
+    else:
+        source = dataset.root
+    if source is None:
+        return
+    source, target = source.resolve(), dst.resolve()
+    if source == target or source.is_relative_to(target):
+        raise UsageError(
+            f"--out {dst} would replace the input {source}. Expected a "
+            "destination outside the input. Got the input itself instead."
+        )
+
+
+def balance(
+    dataset: Dataset,
+    dst,
+    method: str = "smote",
+    *,
+    sampling_strategy="auto",
+    k_neighbors: int = 5,
+    neighbor_space: str = "pixel",
+    seed: int = 0,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    link: bool = False,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> BalanceResult:
+    """Resample `dataset` with the sampler `method` and write it to `dst`.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`~pixsmote.data.load_dataset`; file-backed datasets are
+        decoded only as far as the sampler needs.
+    dst : path-like
+        A folder (class sub-folders, ``manifest.csv``, ``train_balanced.txt``)
+        or a ``.npz`` file (with ``<name>.manifest.csv`` beside it).
+    method : str, default="smote"
+        A name of :func:`pixsmote.sampling.list_samplers`.
+    sampling_strategy : str, float or dict, default="auto"
+        As in imbalanced-learn.
+    k_neighbors : int, default=5
+        Neighbours for the samplers that take it.
+    neighbor_space : {"pixel", "pca"}, default="pixel"
+    seed : int, default=0
+        The sampler's ``random_state``.
+    overwrite : bool, default=False
+        Replace an existing `dst`.
+    jobs : int, optional
+        Decoding and writing threads.
+    link : bool, default=False
+        Hard-link unchanged originals instead of copying them.
+    chunk_size : int, optional
+        Synthetic images produced at a time.
+    progress : bool or None
+        Progress bars (None: when stderr is a terminal).
+
+    Returns
+    -------
+    BalanceResult
+    """
+    from imblearn.utils import check_sampling_strategy
+
+    from pixsmote.sampling import SAMPLERS, get_sampler, list_samplers
+
+    start = time.perf_counter()
+    if method not in SAMPLERS:
+        raise UsageError(
+            f"method must be one of {list_samplers()}. Got {method!r} instead."
+        )
+    spec = SAMPLERS[method]
+    dst = Path(dst).absolute()
+    if (dst.exists() or dst.is_symlink()) and not overwrite:
+        raise UsageError(
+            f"{dst} already exists. Pass --overwrite (overwrite=True) to replace "
+            "it, or choose another --out."
+        )
+    _check_not_inside(dataset, dst)
+    sampling_strategy = parse_strategy(sampling_strategy)
+    y = dataset.y
+    counts = dataset.counts
+    if np.count_nonzero(counts) < 2:
+        raise UsageError(
+            f"{dataset.name}: balancing needs at least 2 classes with images. Got "
+            f"{np.count_nonzero(counts)} instead."
+        )
+    params = dict(random_state=seed, k_neighbors=k_neighbors)
+    params["neighbor_space"] = neighbor_space
+
+    try:
+        if spec.class_local and spec.kind == "over":
+            # The sampler only looks at the classes it over-samples: resolve the
+            # strategy on the counts and decode just those classes.
+            to_add = check_sampling_strategy(sampling_strategy, y, "over-sampling")
+            targets = {int(c): int(counts[c] + n) for c, n in to_add.items() if n > 0}
+            sub = np.flatnonzero(np.isin(y, list(targets)))
+            if len(targets) == 1:
+                # Samplers need two classes in y; one image of another class,
+                # with nothing to add to it, changes nothing for a class-local one.
+                other = np.flatnonzero(~np.isin(y, list(targets)))[:1]
+                sub = np.sort(np.concatenate([sub, other]))
+            sampler = get_sampler(method, sampling_strategy=targets, **params)
+        else:
+            # Border, cluster, density and cleaning samplers look at every class
+            # (neighbours across classes), so everything has to be decoded.
+            sub = np.arange(len(dataset))
+            sampler = get_sampler(method, sampling_strategy=sampling_strategy, **params)
+        if len(sub) == len(dataset) and not dataset.is_file_backed:
+            X_sub = dataset.X  # already in memory: no copy
+        elif len(sub):
+            with progress_bar(len(sub), "decoding", enabled=progress) as bar:
+                X_sub = dataset.read(sub, jobs=jobs, progress=bar)
+        if len(sub):
+            kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
+        else:  # nothing to over-sample
+            X_sub, kept_sub, plan = None, np.empty(0, np.int64), None
+    except PixsmoteError:
+        raise
+    except ValueError as exc:  # the sampler refused its parameters for this data
+        raise UsageError(f"{method}: {exc}") from None
+
+    kept_sub = np.asarray(kept_sub, dtype=np.int64)
+    # Repeated indices are random over-sampling's copies: the first occurrence
+    # is the original, later ones are written as gap-0 synthetic rows.
+    first = np.zeros(len(kept_sub), dtype=bool)
+    first[np.unique(kept_sub, return_index=True)[1]] = True
+    duplicates = sub[kept_sub[~first]]
+    if spec.class_local and spec.kind == "over":
+        kept = np.arange(len(dataset))  # every original stays
+    else:
+        kept = sub[kept_sub[first]]
+    synthetic = None
+    if plan is not None and len(plan):
+        synthetic = Synthetic(X_sub, plan, sub, method)
+    result = write_output(
+        dataset, dst, kept,
+        duplicates=duplicates, synthetic=synthetic, overwrite=overwrite,
+        jobs=jobs, link=link, chunk_size=chunk_size, progress=progress,
+    )  # fmt: skip
+    return BalanceResult(
+        dst=result.dst,
+        manifest=result.manifest,
+        method=method,
+        class_names=list(dataset.class_names),
+        counts_before=counts,
+        counts_after=np.bincount(result.y, minlength=dataset.n_classes),
+        n_synthetic=len(duplicates) + (0 if synthetic is None else len(plan)),
+        n_removed=len(dataset) - len(kept),
+        n_decoded=len(sub),
+        time_s=time.perf_counter() - start,
+        skipped=list(dataset.skipped),
+    )

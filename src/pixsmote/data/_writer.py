@@ -1,0 +1,520 @@
+"""Write datasets to folders or ``.npz`` files, atomically, with a manifest.
+
+Everything is written into a temporary folder beside the destination and moved
+into place with :func:`os.replace` at the very end; an exception or Ctrl-C
+removes the temporary folder, so a destination is either complete or absent.
+
+Images are written by a pool of threads (Pillow and zlib release the GIL while
+encoding, and file copies wait on the disk), with a bounded number of images in
+flight so that memory stays flat however large the output.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pixsmote._errors import DataError, UsageError
+from pixsmote.data._dataset import Dataset, default_jobs
+from pixsmote.data._io import decode_image, encode_png, probe_image
+from pixsmote.data._manifest import ManifestRow, write_manifest
+from pixsmote.data._npz import zip_npy_files
+from pixsmote.data._progress import progress_bar
+
+__all__ = [
+    "LIST_FILE_NAME",
+    "MANIFEST_NAME",
+    "Synthetic",
+    "WriteResult",
+    "atomic_output",
+    "class_folder_names",
+    "manifest_path_for",
+    "write_dataset",
+    "write_output",
+]
+
+#: Manifest file name inside an output folder.
+MANIFEST_NAME = "manifest.csv"
+#: List file (``path label`` lines) inside an output folder.
+LIST_FILE_NAME = "train_balanced.txt"
+
+# Bytes of synthetic pixels produced at a time when no chunk size is given.
+_CHUNK_BYTES = 64 * 2**20
+
+
+def manifest_path_for(dst) -> Path:
+    """Where the manifest of an output goes: inside a folder, beside a ``.npz``.
+
+    ``out/`` -> ``out/manifest.csv``; ``out.npz`` -> ``out.manifest.csv``.
+    """
+    dst = Path(dst)
+    if dst.suffix.lower() == ".npz":
+        return dst.with_name(dst.stem + ".manifest.csv")
+    return dst / MANIFEST_NAME
+
+
+def _check_destination(dst: Path, overwrite: bool) -> list[Path]:
+    """Refuse an existing destination unless `overwrite`; return the targets."""
+    targets = [dst]
+    if dst.suffix.lower() == ".npz":
+        targets.append(manifest_path_for(dst))
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
+    if existing and not overwrite:
+        raise UsageError(
+            f"{existing[0]} already exists. Pass --overwrite (overwrite=True) to "
+            "replace it, or choose another --out."
+        )
+    return targets
+
+
+@contextlib.contextmanager
+def atomic_output(dst, *, overwrite: bool = False):
+    """Yield a temporary folder beside `dst`; move its content to `dst` at the end.
+
+    For a folder destination the temporary folder itself becomes `dst`. For a
+    ``.npz`` destination, the caller writes ``<tmp>/<dst.name>`` and
+    ``<tmp>/<manifest name>``, which are moved beside each other (manifest
+    first). Missing parent folders are created, and removed again on failure.
+
+    Parameters
+    ----------
+    dst : path-like
+    overwrite : bool, default=False
+        Replace an existing `dst` (only once the new one is complete).
+
+    Raises
+    ------
+    UsageError
+        When `dst` exists and `overwrite` is False.
+    """
+    dst = Path(dst).absolute()
+    targets = _check_destination(dst, overwrite)
+    created = []
+    parent = dst.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent))
+    try:
+        yield tmp
+        if dst.suffix.lower() == ".npz":
+            for target in reversed(targets):  # the manifest, then the arrays
+                os.replace(tmp / target.name, target)
+            shutil.rmtree(tmp)
+        else:
+            old = None
+            if dst.exists() or dst.is_symlink():
+                old = dst.with_name(f".{dst.name}.{os.getpid()}.old")
+                os.replace(dst, old)
+            os.replace(tmp, dst)
+            if old is not None:
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def class_folder_names(class_names: list[str]) -> list[str]:
+    """A safe, distinct folder name for each class.
+
+    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``
+    (``"T-shirt/top"`` -> ``"T-shirt_top"``), so names also work as labels in
+    a ``path label`` list file.
+    """
+    names, used = [], set()
+    for i, name in enumerate(class_names):
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or f"class_{i}"
+        candidate, k = safe, 1
+        while candidate in used:
+            candidate, k = f"{safe}_{k}", k + 1
+        used.add(candidate)
+        names.append(candidate)
+    return names
+
+
+@dataclass
+class Synthetic:
+    """Synthetic images to write: ``synthesize(X, plan)``.
+
+    Attributes
+    ----------
+    X : numpy.ndarray
+        The images the plan's ``base``/``neighbor`` index.
+    plan : pixsmote.sampling.Plan
+    index : numpy.ndarray of int64
+        Row of `X` -> index of that image in the dataset.
+    method : str
+        The sampler's registry name.
+    """
+
+    X: np.ndarray
+    plan: object
+    index: np.ndarray
+    method: str
+
+
+@dataclass
+class WriteResult:
+    """What :func:`write_output` wrote.
+
+    Attributes
+    ----------
+    dst : pathlib.Path
+    manifest : pathlib.Path
+    y : numpy.ndarray of int64
+        Labels of the written images, in manifest order.
+    rows : int
+    """
+
+    dst: Path
+    manifest: Path
+    y: np.ndarray
+    rows: int
+
+
+def _run_bounded(pool, tasks, limit, update):
+    """Run callables on `pool`, at most `limit` at a time, in order."""
+    pending = collections.deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(task))
+            while len(pending) >= limit:
+                pending.popleft().result()
+                update(1)
+        while pending:
+            pending.popleft().result()
+            update(1)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
+def _chunk_rows(X: np.ndarray, chunk_size: int | None) -> int:
+    if chunk_size is not None:
+        return max(1, int(chunk_size))
+    per_image = max(1, int(np.prod(X.shape[1:])) * X.dtype.itemsize)
+    return max(1, _CHUNK_BYTES // per_image)
+
+
+def _copy_or_link(src: Path, dst: Path, link: bool) -> None:
+    if link:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
+    shutil.copy2(src, dst)
+
+
+def write_output(
+    dataset: Dataset,
+    dst,
+    kept,
+    *,
+    duplicates=(),
+    synthetic: Synthetic | None = None,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    link: bool = False,
+    chunk_size: int | None = None,
+    compress_level: int = 1,
+    progress: bool | None = None,
+) -> WriteResult:
+    """Write originals, duplicates and synthetic images of `dataset` to `dst`.
+
+    The output is a folder of class sub-folders with ``manifest.csv`` and
+    ``train_balanced.txt``, or, when `dst` ends in ``.npz``, arrays ``X``,
+    ``y``, ``class_names`` with the manifest beside it
+    (:func:`manifest_path_for`). Rows are in this order: the originals `kept`,
+    the `duplicates`, the synthetic images.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The source.
+    dst : path-like
+    kept : array-like of int
+        Dataset indices of the originals to write.
+    duplicates : array-like of int
+        Dataset indices of originals to write once more, as synthetic rows with
+        ``gap`` 0 (random over-sampling).
+    synthetic : Synthetic, optional
+    overwrite : bool, default=False
+    jobs : int, optional
+        Writer threads; default :func:`~pixsmote.data.default_jobs`.
+    link : bool, default=False
+        Hard-link originals that need no conversion instead of copying them.
+    chunk_size : int, optional
+        Synthetic images produced at a time (default: about 64 MiB of pixels).
+    compress_level : int, default=1
+        PNG compression (0..9).
+    progress : bool or None
+        Draw a progress bar (None: when stderr is a terminal).
+    """
+    dst = Path(dst).absolute()
+    kept = np.asarray(kept, dtype=np.int64).reshape(-1)
+    duplicates = np.asarray(duplicates, dtype=np.int64).reshape(-1)
+    n_syn = 0 if synthetic is None else len(synthetic.plan)
+    jobs = jobs or default_jobs()
+    to_npz = dst.suffix.lower() == ".npz"
+    if not to_npz and dataset.dtype != np.uint8:
+        raise DataError(
+            f"Images of dtype {dataset.dtype} cannot be written as PNG files "
+            f"({dataset.name}). Expected uint8; write to a .npz file instead."
+        )
+    _check_destination(dst, overwrite)
+    y_out = np.concatenate(
+        [
+            dataset.y[kept],
+            dataset.y[duplicates],
+            np.asarray(synthetic.plan.cls if n_syn else [], dtype=np.int64),
+        ]
+    )
+    with atomic_output(dst, overwrite=overwrite) as tmp:
+        writer = _npz_writer if to_npz else _folder_writer
+        rows = writer(
+            dataset, dst, tmp, kept, duplicates, synthetic,
+            jobs=jobs, link=link, chunk_size=chunk_size,
+            compress_level=compress_level, progress=progress,
+        )  # fmt: skip
+        manifest = manifest_path_for(dst)
+        write_manifest(rows, tmp / manifest.name)
+        if not to_npz:
+            with open(tmp / LIST_FILE_NAME, "w", encoding="utf-8") as fh:
+                fh.writelines(f"{row.path} {row.label}\n" for row in rows)
+            os.chmod(tmp, 0o777 & ~_umask())
+    return WriteResult(dst, manifest, y_out, len(rows))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _parent_refs(dataset, out_ref):
+    """Manifest reference of each dataset index, for parents."""
+
+    def ref(i):
+        i = int(i)
+        if out_ref[i] is not None:
+            return out_ref[i]
+        return f"source:{dataset.relpath(i)}"
+
+    return ref
+
+
+def _folder_writer(
+    dataset, dst, tmp, kept, duplicates, synthetic, *, jobs, link, chunk_size,
+    compress_level, progress,
+):  # fmt: skip
+    folders = class_folder_names(dataset.class_names)
+    safe_labels = folders  # list-file labels must hold no spaces
+    for folder in folders:
+        (tmp / folder).mkdir()
+    used = [set() for _ in folders]
+    n_width = max(6, len(str(len(dataset))))
+
+    def claim(label, stem, suffix):
+        """A free file name in the class folder of `label`."""
+        name, k = f"{stem}{suffix}", 1
+        while name.lower() in used[label]:
+            name, k = f"{stem}_{k}{suffix}", k + 1
+        used[label].add(name.lower())
+        return f"{folders[label]}/{name}"
+
+    def original_name(i, stem=None):
+        label = int(dataset.y[i])
+        if dataset.is_file_backed:
+            src = dataset.paths[i]
+            suffix = src.suffix if dataset.is_copyable(i) else ".png"
+            return claim(label, stem or src.stem, suffix)
+        return claim(label, stem or f"original_{i:0{n_width}d}", ".png")
+
+    def write_original(i, rel):
+        target = tmp / rel
+        if dataset.is_file_backed:
+            src = dataset.paths[i]
+            if dataset.is_copyable(i):
+                if not dataset.verified:
+                    probe_image(src, verify=True)  # fail on a corrupt file now
+                _copy_or_link(src, target, link)
+            else:
+                pixels = decode_image(src, dataset.mode, dataset.size, dataset.fit)
+                encode_png(pixels, target, compress_level)
+        else:
+            encode_png(dataset.X[i], target, compress_level)
+
+    # Names first (cheap, in the main thread), so that originals keep theirs and
+    # synthetic names skip any taken (e.g. when re-balancing a balanced folder).
+    out_ref = [None] * len(dataset)
+    rows = []
+    original_rel = []
+    for i in kept:
+        rel = original_name(int(i))
+        out_ref[int(i)] = rel
+        original_rel.append(rel)
+        rows.append(ManifestRow(rel, safe_labels[dataset.y[i]], "original"))
+    width = max(
+        6, len(str(len(duplicates) + (len(synthetic.plan) if synthetic else 0)))
+    )
+    counter = 0
+
+    def synthetic_name(label, suffix=".png"):
+        nonlocal counter
+        counter += 1
+        return claim(label, f"synthetic_{counter:0{width}d}", suffix)
+
+    ref = _parent_refs(dataset, out_ref)
+    dup_rel = []
+    for i in duplicates:
+        i = int(i)
+        suffix = (
+            dataset.paths[i].suffix
+            if dataset.is_file_backed and dataset.is_copyable(i)
+            else ".png"
+        )
+        rel = synthetic_name(int(dataset.y[i]), suffix)
+        dup_rel.append(rel)
+        rows.append(
+            ManifestRow(rel, safe_labels[dataset.y[i]], "synthetic", ref(i), ref(i),
+                        "0", "ros")
+        )  # fmt: skip
+    syn_rel = []
+    if synthetic is not None and len(synthetic.plan):
+        plan, index = synthetic.plan, synthetic.index
+        gaps = plan.effective_gap
+        for r in range(len(plan)):
+            label = int(plan.cls[r])
+            rel = synthetic_name(label)
+            syn_rel.append(rel)
+            rows.append(
+                ManifestRow(
+                    rel, safe_labels[label], "synthetic",
+                    ref(index[plan.base[r]]), ref(index[plan.neighbor[r]]),
+                    repr(float(gaps[r])), synthetic.method,
+                )
+            )  # fmt: skip
+
+    def tasks():
+        for i, rel in zip(kept, original_rel, strict=True):
+            yield lambda i=int(i), rel=rel: write_original(i, rel)
+        for i, rel in zip(duplicates, dup_rel, strict=True):
+            yield lambda i=int(i), rel=rel: write_original(i, rel)
+        if syn_rel:
+            from pixsmote.sampling import synthesize
+
+            step = _chunk_rows(synthetic.X, chunk_size)
+            for a in range(0, len(syn_rel), step):
+                pixels = synthesize(synthetic.X, synthetic.plan[a : a + step])
+                for j, rel in enumerate(syn_rel[a : a + step]):
+                    yield lambda p=pixels[j], rel=rel: encode_png(
+                        p, tmp / rel, compress_level
+                    )
+
+    with progress_bar(len(rows), f"writing {dst.name}", enabled=progress) as bar:
+        with ThreadPoolExecutor(jobs) as pool:
+            _run_bounded(pool, tasks(), 4 * jobs, bar)
+    return rows
+
+
+def _npz_writer(
+    dataset, dst, tmp, kept, duplicates, synthetic, *, jobs, link, chunk_size,
+    compress_level, progress,
+):  # fmt: skip
+    n_syn = 0 if synthetic is None else len(synthetic.plan)
+    n_out = len(kept) + len(duplicates) + n_syn
+    shape = (n_out, *dataset.image_shape)
+    X_file = tmp / "X.npy"
+    X_out = np.lib.format.open_memmap(
+        X_file, mode="w+", dtype=dataset.dtype, shape=shape
+    )
+    names = [str(c) for c in dataset.class_names]
+    out_ref = [None] * len(dataset)
+    rows = []
+    for pos, i in enumerate(kept):
+        out_ref[int(i)] = str(pos)
+        rows.append(ManifestRow(str(pos), names[dataset.y[i]], "original"))
+    ref = _parent_refs(dataset, out_ref)
+    pos = len(kept)
+    for i in duplicates:
+        rows.append(
+            ManifestRow(str(pos), names[dataset.y[i]], "synthetic", ref(i), ref(i),
+                        "0", "ros")
+        )  # fmt: skip
+        pos += 1
+    if n_syn:
+        plan, index = synthetic.plan, synthetic.index
+        gaps = plan.effective_gap
+        for r in range(n_syn):
+            rows.append(
+                ManifestRow(
+                    str(pos), names[int(plan.cls[r])], "synthetic",
+                    ref(index[plan.base[r]]), ref(index[plan.neighbor[r]]),
+                    repr(float(gaps[r])), synthetic.method,
+                )
+            )  # fmt: skip
+            pos += 1
+
+    per_image = max(1, int(np.prod(dataset.image_shape)) * dataset.dtype.itemsize)
+    step = max(1, chunk_size or _CHUNK_BYTES // per_image)
+    originals = np.concatenate([kept, duplicates])
+    with progress_bar(n_out, f"writing {dst.name}", enabled=progress) as bar:
+        for a in range(0, len(originals), step):
+            part = originals[a : a + step]
+            dataset.read(part, jobs=jobs, out=X_out[a : a + len(part)])
+            bar(len(part))
+        if n_syn:
+            from pixsmote.sampling import synthesize
+
+            start = len(originals)
+            for a in range(0, n_syn, step):
+                b = min(n_syn, a + step)
+                synthesize(
+                    synthetic.X, synthetic.plan[a:b], out=X_out[start + a : start + b]
+                )
+                bar(b - a)
+    X_out.flush()
+    del X_out
+    y_out = np.concatenate(
+        [
+            dataset.y[originals],
+            np.asarray(synthetic.plan.cls if n_syn else [], dtype=np.int64),
+        ]
+    )
+    np.save(tmp / "y.npy", y_out.astype(np.int64))
+    np.save(tmp / "class_names.npy", np.array(names, dtype=str))
+    zip_npy_files(
+        {"X": X_file, "y": tmp / "y.npy", "class_names": tmp / "class_names.npy"},
+        tmp / dst.name,
+    )
+    for name in ("X.npy", "y.npy", "class_names.npy"):
+        (tmp / name).unlink()
+    return rows
+
+
+def write_dataset(dataset: Dataset, dst, **kwargs) -> WriteResult:
+    """Write every image of `dataset` to a folder or ``.npz``; see write_output.
+
+    Useful to export a built-in dataset or a split's part, e.g.
+    ``write_dataset(load_split("digits-seed-3").train, "train/")``.
+    """
+    return write_output(dataset, dst, np.arange(len(dataset)), **kwargs)
