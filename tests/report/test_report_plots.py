@@ -5,7 +5,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from _report_fakes import fake_smote, test_entry, write_run
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
@@ -68,8 +67,8 @@ def test_per_class_recall_bars_and_error_bars(bench):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["zero", "one", "two"]
 
 
-def test_per_class_recall_nan_class_single_seed(tmp_path):
-    entry = test_entry(0.8, recall=[0.9, None, 0.5])  # class "one": no samples
+def test_per_class_recall_nan_class_single_seed(tmp_path, write_run, make_entry):
+    entry = make_entry(0.8, recall=[0.9, None, 0.5])  # class "one": no samples
     write_run(tmp_path, "smote", 0, tests={"test": entry})
     fig = plot_per_class_recall(load_runs(tmp_path), "test")
     ax = fig.axes[0]
@@ -97,7 +96,7 @@ def test_confusion_row_normalised_with_counts():
 
 
 @pytest.mark.parametrize("dims", [2, 3])
-def test_scatter_two_panels_synthetic_marked(images, dims):
+def test_scatter_two_panels_synthetic_marked(images, dims, fake_smote):
     X, y = images
     X_after, y_after, mask, _, _ = fake_smote(X, y)
     fig = plot_scatter(X, y, X_after, y_after, mask, ["a", "b", "c"], dims=dims)
@@ -135,7 +134,7 @@ def test_scatter_subsamples_and_validates(images):
 
 
 @pytest.mark.parametrize("channels", [None, 1, 3])
-def test_synthetic_grid_parents_and_child_in_order(images, channels):
+def test_synthetic_grid_parents_and_child_in_order(images, channels, fake_smote):
     X, y = images
     if channels is not None:
         X = np.repeat(X[..., None], channels, axis=-1)

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from _report_fakes import test_entry, write_run
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.report import format_table, load_runs, summarize
@@ -30,7 +29,7 @@ def test_load_runs_reads_every_file(bench):
     assert run.column("val_acc") == pytest.approx([0.45, 0.7, 0.7833333, 0.825])
 
 
-def test_load_runs_orders_seeds_naturally_and_keeps_recipe_order(tmp_path):
+def test_load_runs_orders_seeds_naturally_and_keeps_recipe_order(tmp_path, write_run):
     # Folder names sort "b" before "z" and seed10 after seed2.
     write_run(tmp_path, "zeta", 10, folder="1-zeta/seed10")
     write_run(tmp_path, "zeta", 2, folder="1-zeta/seed2")
@@ -41,12 +40,12 @@ def test_load_runs_orders_seeds_naturally_and_keeps_recipe_order(tmp_path):
     ]  # fmt: skip
 
 
-def test_load_runs_accepts_a_single_run_folder(tmp_path):
+def test_load_runs_accepts_a_single_run_folder(tmp_path, write_run):
     path = write_run(tmp_path, "smote", 3)
     assert [r.seed for r in load_runs(path)] == [3]
 
 
-def test_load_runs_ignores_bench_level_files(tmp_path):
+def test_load_runs_ignores_bench_level_files(tmp_path, write_run):
     write_run(tmp_path, "smote", 0)
     # A summary and a config at the bench level are not runs.
     (tmp_path / "results.json").write_text(json.dumps({"rows": []}))
@@ -63,7 +62,7 @@ def test_load_runs_unfinished_run_and_empty_cells(tmp_path):
     assert math.isnan(run.history[0]["val_loss"])
 
 
-def test_load_runs_errors(tmp_path):
+def test_load_runs_errors(tmp_path, write_run):
     with pytest.raises(DataError, match="does not exist"):
         load_runs(tmp_path / "missing")
     path = write_run(tmp_path, "smote", 0)
@@ -88,10 +87,10 @@ def test_summarize_matches_numpy(bench):
             assert row[f"{metric}_std"] == pytest.approx(values.std(ddof=1))
 
 
-def test_summarize_single_seed_nan_and_missing_tests(tmp_path):
-    write_run(tmp_path, "one", 0, tests={"test": test_entry(0.9)})
-    write_run(tmp_path, "nan", 0, tests={"test": test_entry(0.8, acsa=math.nan)})
-    write_run(tmp_path, "nan", 1, tests={"test": test_entry(0.7, acsa=0.6)})
+def test_summarize_single_seed_nan_and_missing_tests(tmp_path, write_run, make_entry):
+    write_run(tmp_path, "one", 0, tests={"test": make_entry(0.9)})
+    write_run(tmp_path, "nan", 0, tests={"test": make_entry(0.8, acsa=math.nan)})
+    write_run(tmp_path, "nan", 1, tests={"test": make_entry(0.7, acsa=0.6)})
     write_run(tmp_path, "empty", 0, tests={})
     rows = {r["recipe"]: r for r in summarize(load_runs(tmp_path))}
     assert set(rows) == {"one", "nan"}  # a run with no test set adds no row
