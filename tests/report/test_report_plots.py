@@ -178,3 +178,17 @@ def test_figure_png_is_png(bench):
     png = figure_png(plot_curves(load_runs(bench)))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert b"Software" not in png  # no matplotlib URL in the embedded files
+
+
+def test_dollar_signs_in_names_do_not_break_drawing(tmp_path, write_run, make_entry):
+    # "$^$" is invalid mathtext: unescaped, the figure would fail to draw.
+    write_run(tmp_path, "a$^$", 0, tests={"t$^$": make_entry(0.9)},
+              class_names=["x$^$", "y", "z"])  # fmt: skip
+    runs = load_runs(tmp_path)
+    for fig in (
+        plot_curves(runs),
+        plot_per_class_recall(runs, "t$^$"),
+        plot_confusion(runs[0].tests["t$^$"], runs[0].class_names, "a$^$"),
+        plot_class_counts([1, 2], {"a$^$": [2, 2]}, ["x$^$", "y"]),
+    ):
+        assert figure_png(fig).startswith(b"\x89PNG")
