@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pixsmote._errors import PixsmoteError, UsageError
+from pixsmote._errors import DataError, PixsmoteError, UsageError
 from pixsmote.data._dataset import Dataset
 from pixsmote.data._progress import progress_bar
 from pixsmote.data._writer import Synthetic, write_output
@@ -161,6 +161,16 @@ def balance(
         )
     params = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
+    if "smote" in spec.cls().get_params(deep=False):
+        # SMOTE-ENN and SMOTE-Tomek take their k through a SMOTE instance.
+        from pixsmote.sampling import SMOTE
+
+        params["smote"] = SMOTE(
+            sampling_strategy=sampling_strategy,
+            random_state=seed,
+            k_neighbors=k_neighbors,
+            neighbor_space=neighbor_space,
+        )
 
     try:
         if spec.class_local and spec.kind == "over":
@@ -193,6 +203,8 @@ def balance(
         raise
     except ValueError as exc:  # the sampler refused its parameters for this data
         raise UsageError(f"{method}: {exc}") from None
+    except RuntimeError as exc:  # e.g. KMeans-SMOTE finding no usable cluster
+        raise DataError(f"{method}: {exc}") from None
 
     kept_sub = np.asarray(kept_sub, dtype=np.int64)
     # Repeated indices are random over-sampling's copies: the first occurrence
