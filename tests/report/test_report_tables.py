@@ -135,3 +135,22 @@ def test_format_table_escapes_and_rejects(tmp_path):
     assert format_table([]) == "(no test results)"
     with pytest.raises(UsageError, match="fmt must be 'text' or 'markdown'"):
         format_table([row], fmt="latex")
+
+
+def test_load_runs_nulls_as_written_by_the_training_loop(tmp_path, write_run):
+    # train/ writes strict JSON: NaN becomes null, unknown keys are null.
+    path = write_run(tmp_path, "smote", 4)
+    results = json.loads((path / "results.json").read_text())
+    results["recipe"] = None
+    results["test"] = {
+        "test": {"accuracy": 0.5, "acsa": None, "gm": 0.0, "macro_f1": 0.4,
+                 "per_class_recall": [1.0, None, 0.0],
+                 "confusion_matrix": [[2, 0, 0], [0, 0, 0], [1, 0, 0]]}
+    }  # fmt: skip
+    (path / "results.json").write_text(json.dumps(results))
+    (run,) = load_runs(tmp_path)
+    assert (run.recipe, run.seed) == ("smote", 4)  # from config.json
+    (row,) = summarize([run])
+    assert math.isnan(row["acsa_mean"]) and math.isnan(row["acsa_std"])
+    assert row["gm_mean"] == 0.0
+    assert "n/a" in format_table([row])

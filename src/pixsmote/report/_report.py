@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
+import platform
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -273,6 +275,20 @@ def _versions(runs: Sequence[Run]) -> dict[str, str]:
                 values = merged.setdefault(str(key), [])
                 if text not in values:
                     values.append(text)
+    devices = list(
+        dict.fromkeys(
+            str(r.config["device"]) for r in runs if r.config.get("device") is not None
+        )
+    )
+    if devices and "device" not in merged:
+        merged["device"] = devices
+    if runs and "machine" not in merged:
+        # The runs do not say; the report is normally written by the same
+        # invocation, on the same machine, so say where that is.
+        merged["machine"] = [
+            f"{platform.platform()}, {os.cpu_count()} CPUs (where the report "
+            "was written)"
+        ]
     return {k: " / ".join(v) for k, v in merged.items()}
 
 

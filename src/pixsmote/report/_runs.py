@@ -129,8 +129,9 @@ def _read_run(path: Path) -> Run:
     history = (
         _read_csv(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     )
-    recipe = results.get("recipe", config.get("recipe", path.name))
-    seed = results.get("seed", config.get("seed"))
+    # The training loop writes null for what it does not know: fall through.
+    recipe = _first(results.get("recipe"), config.get("recipe"), path.name)
+    seed = _first(results.get("seed"), config.get("seed"))
     try:
         seed = None if seed is None else int(seed)
     except (TypeError, ValueError):
@@ -138,6 +139,10 @@ def _read_run(path: Path) -> Run:
             f"Seed in {str(path)!r} must be an integer. Got {seed!r} instead."
         ) from None
     return Run(str(recipe), seed, config, history, results, path)
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
 
 
 def _read_json(path: Path) -> Any:
