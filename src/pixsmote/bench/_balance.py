@@ -1,0 +1,129 @@
+"""Apply a recipe to a training set: the data a run trains on."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pixsmote._errors import DataError
+from pixsmote.bench._recipes import Recipe
+
+__all__ = ["Balanced", "balance_training", "epoch_seed"]
+
+
+@dataclass
+class Balanced:
+    """A recipe's training data for one seed.
+
+    Attributes
+    ----------
+    X, y : numpy.ndarray
+        The balanced training set (for online recipes: epoch 0's).
+    synthetic : numpy.ndarray of bool
+        True for synthetic rows of `X`.
+    plan : Plan or None
+        Provenance of the synthetic rows (pixsmote samplers), indexing the
+        original training images; None for ``none`` and ``imblearn-smote``.
+    epoch_data : callable or None
+        ``epoch -> (X, y)`` for online recipes (epoch 0 gives `X`, `y`).
+    time_s : float
+        Wall time of the (first) resampling.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    synthetic: np.ndarray
+    plan: Any = None
+    epoch_data: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
+    time_s: float = 0.0
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The sampler seed of an online recipe's ``epoch`` (0-based)."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def _pixsmote(name: str, params: dict, X, y, seed: int):
+    from pixsmote.sampling import get_sampler
+
+    sampler = get_sampler(name, random_state=seed, **params)
+    X_res, y_res = sampler.fit_resample(X, y)
+    n_kept = len(sampler.sample_indices_)
+    plan = getattr(sampler, "plan_", None)
+    synthetic = np.arange(len(y_res)) >= n_kept
+    return np.asarray(X_res), np.asarray(y_res, dtype=np.int64), synthetic, plan
+
+
+def _imblearn(params: dict, X, y, seed: int):
+    """imbalanced-learn's SMOTE as users call it: flattened uint8, no float cast.
+
+    Its interpolation subtracts uint8 arrays (wrapping around) and casts the
+    float result back to uint8 unclipped; numpy warns about the cast, which is
+    the behaviour under study, so the warning is silenced here.
+    """
+    from imblearn.over_sampling import SMOTE
+
+    flat = X.reshape(len(X), -1)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            X_res, y_res = SMOTE(random_state=seed, **params).fit_resample(flat, y)
+    except ValueError as exc:
+        raise DataError(
+            f"imbalanced-learn's SMOTE failed on the training set: {exc}. Got class "
+            f"counts {np.bincount(y).tolist()} instead."
+        ) from None
+    X_res = np.asarray(X_res).astype(X.dtype, copy=False).reshape(-1, *X.shape[1:])
+    synthetic = np.arange(len(y_res)) >= len(y)
+    return X_res, np.asarray(y_res, dtype=np.int64), synthetic, None
+
+
+def balance_training(
+    recipe: Recipe, X: np.ndarray, y: np.ndarray, seed: int
+) -> Balanced:
+    """Resample ``(X, y)`` as `recipe` says, with the run's `seed`.
+
+    Parameters
+    ----------
+    recipe : Recipe
+    X, y : numpy.ndarray
+        The original training set (uint8 images, int labels).
+    seed : int
+        The run's seed: the sampler's ``random_state`` (online recipes derive
+        one per epoch with :func:`epoch_seed`).
+
+    Returns
+    -------
+    Balanced
+    """
+    spec = recipe.spec
+    t0 = time.perf_counter()
+    if spec.kind == "none":
+        return Balanced(X, y, np.zeros(len(y), dtype=bool))
+    if spec.kind == "imblearn":
+        X_res, y_res, synthetic, plan = _imblearn(recipe.params, X, y, seed)
+        return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
+    if spec.kind == "sampler":
+        X_res, y_res, synthetic, plan = _pixsmote(
+            spec.sampler, recipe.params, X, y, seed
+        )
+        return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
+    # online: epoch 0 is computed now (for the report and the class counts); each
+    # later epoch draws a fresh plan from its own seed.
+    first = _pixsmote(spec.sampler, recipe.params, X, y, epoch_seed(seed, 0))
+    elapsed = time.perf_counter() - t0
+
+    def epoch_data(epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        if epoch == 0:
+            return first[0], first[1]
+        X_e, y_e, _, _ = _pixsmote(
+            spec.sampler, recipe.params, X, y, epoch_seed(seed, epoch)
+        )
+        return X_e, y_e
+
+    return Balanced(first[0], first[1], first[2], first[3], epoch_data, elapsed)

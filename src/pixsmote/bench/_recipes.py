@@ -1,0 +1,299 @@
+"""Balancing recipes: what happens to the training set before (or while) training.
+
+A *recipe* is a balancing method. The augmentation and the loss are bench-wide
+settings (``--aug``, ``--loss``) that every recipe shares, so a comparison holds
+everything but the balancing fixed. A recipe string may override them, and pass
+parameters to its sampler, after a colon::
+
+    smote                               # the registered recipe, bench settings
+    smote:aug=mixup                     # ... trained with MixUp instead
+    ros:loss=logit-adjusted             # over-sampling plus a loss-side method
+    smote:k_neighbors=3,neighbor_space=pca,aug=cutmix
+
+``aug`` and ``loss`` are the only training options a recipe may override; every
+other key goes to the sampler (checked against its parameters). The model, the
+number of optimiser steps and the seeds are never per recipe.
+
+=====================  ======================================================
+``none``               no balancing: the imbalanced training set as it is
+``undersample``        alias of ``rus``: random under-sampling to the minority
+``<sampler>``          every name of :data:`pixsmote.sampling.SAMPLERS`
+                       (``ros``, ``rus``, ``smote``, ``borderline1``, ...):
+                       resampled once, before training, with the run's seed
+``online-<sampler>``   every synthesising sampler: a fresh plan is drawn
+                       every epoch (seed and epoch fix it), so the model sees
+                       new synthetic images each pass
+``imblearn-smote``     imbalanced-learn's ``SMOTE`` on the flattened uint8
+                       pixels, the way users call it today (no cast to float:
+                       its uint8 arithmetic wraps around)
+=====================  ======================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pixsmote._errors import UsageError
+from pixsmote.sampling import SAMPLERS
+
+__all__ = [
+    "RECIPES",
+    "Recipe",
+    "RecipeSpec",
+    "list_recipes",
+    "parse_recipe",
+    "parse_recipes",
+]
+
+#: Keys of a recipe string that override the bench's training settings.
+TRAINING_KEYS = ("aug", "loss")
+
+
+@dataclass(frozen=True)
+class RecipeSpec:
+    """A registered balancing recipe.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, as written in ``--recipes``.
+    kind : {"none", "sampler", "online", "imblearn"}
+        ``none``: no balancing; ``sampler``: a pixsmote sampler applied once
+        before training; ``online``: a pixsmote sampler applied afresh every
+        epoch; ``imblearn``: imbalanced-learn's SMOTE on flattened pixels.
+    sampler : str or None
+        The :data:`~pixsmote.sampling.SAMPLERS` name (``sampler``/``online``).
+    summary : str
+        One line for listings and reports.
+    """
+
+    name: str
+    kind: str
+    sampler: str | None = None
+    summary: str = ""
+
+
+def _build_registry() -> dict[str, RecipeSpec]:
+    specs = [RecipeSpec("none", "none", summary="no balancing (imbalanced data)")]
+    specs.append(
+        RecipeSpec("undersample", "sampler", "rus", "random under-sampling (= rus)")
+    )
+    for name, spec in SAMPLERS.items():
+        specs.append(RecipeSpec(name, "sampler", name, spec.summary))
+    for name, spec in SAMPLERS.items():
+        if spec.synthetic:
+            specs.append(
+                RecipeSpec(
+                    f"online-{name}",
+                    "online",
+                    name,
+                    f"{spec.summary}, a fresh plan every epoch",
+                )
+            )
+    specs.append(
+        RecipeSpec(
+            "imblearn-smote",
+            "imblearn",
+            None,
+            "imbalanced-learn SMOTE on flattened uint8 pixels (the naive way)",
+        )
+    )
+    return {s.name: s for s in specs}
+
+
+#: Recipe name -> :class:`RecipeSpec`, in listing order.
+RECIPES: dict[str, RecipeSpec] = _build_registry()
+
+
+def list_recipes(kind: str | None = None) -> list[str]:
+    """Names of the registered recipes, optionally only those of one ``kind``."""
+    return [n for n, s in RECIPES.items() if kind is None or s.kind == kind]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A parsed recipe string: a registered recipe plus its overrides.
+
+    Attributes
+    ----------
+    label : str
+        The canonical string (``"smote:aug=mixup,k_neighbors=3"``): the name
+        shown in tables and reports and the key of the run folder.
+    spec : RecipeSpec
+    aug, loss : str or None
+        Overrides of the bench's augmentation and loss (None: the bench's).
+    params : dict
+        Sampler parameters (for ``imblearn-smote``, imbalanced-learn's SMOTE
+        parameters).
+    """
+
+    label: str
+    spec: RecipeSpec
+    aug: str | None = None
+    loss: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The registered recipe name (without overrides)."""
+        return self.spec.name
+
+    @property
+    def slug(self) -> str:
+        """``label`` made safe as a folder name (``smote_aug-mixup``)."""
+        text = self.label.replace(":", "_").replace("=", "-").replace(",", "_")
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
+
+
+def _parse_value(text: str) -> Any:
+    """``"3"`` -> 3, ``"0.5"`` -> 0.5, ``"true"`` -> True, else the string."""
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_recipe(text: str) -> Recipe:
+    """Parse one recipe string ``name[:key=value,...]``.
+
+    Parameters
+    ----------
+    text : str
+        A registered recipe name, optionally followed by ``:`` and
+        comma-separated ``key=value`` overrides: ``aug`` and ``loss`` (names of
+        the training registries), or parameters of the recipe's sampler.
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    UsageError
+        Unknown recipe, augmentation or loss name (the message lists the valid
+        ones), a malformed override, or a parameter the sampler lacks.
+
+    Examples
+    --------
+    >>> r = parse_recipe("smote:aug=mixup,k_neighbors=3")
+    >>> r.name, r.aug, r.loss, r.params
+    ('smote', 'mixup', None, {'k_neighbors': 3})
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError(f"A recipe must be a non-empty string. Got {text!r} instead.")
+    name, _, rest = text.strip().partition(":")
+    name = name.strip()
+    if name not in RECIPES:
+        raise UsageError(
+            f"Unknown recipe. Expected one of {list(RECIPES)} (optionally followed "
+            f"by ':aug=...,loss=...'). Got {name!r} instead."
+        )
+    spec = RECIPES[name]
+    overrides: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, value = item.partition("=")
+        key, value = key.strip().replace("-", "_"), value.strip()
+        if not eq or not key or not value:
+            raise UsageError(
+                f"Recipe overrides must be 'key=value' pairs separated by commas. "
+                f"Got {item!r} in {text!r} instead."
+            )
+        if key in overrides:
+            raise UsageError(f"Recipe {text!r} sets {key!r} twice. Got {item!r} again.")
+        overrides[key] = value if key in TRAINING_KEYS else _parse_value(value)
+    aug = overrides.pop("aug", None)
+    loss = overrides.pop("loss", None)
+    _check_training_names(aug, loss)
+    params = overrides
+    if params:
+        _check_sampler_params(spec, params, text)
+    label = name
+    parts = [f"{k}={v}" for k, v in (("aug", aug), ("loss", loss)) if v is not None]
+    parts += [f"{k}={v}" for k, v in params.items()]
+    if parts:
+        label += ":" + ",".join(parts)
+    return Recipe(label, spec, aug, loss, params)
+
+
+def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
+    """Parse a comma-separated recipe list (or a list of recipe strings).
+
+    Overrides contain commas too, so a comma-separated item holding ``=`` but no
+    ``:`` continues the previous recipe: ``"none,smote:aug=mixup,loss=focal"``
+    is ``none`` and ``smote:aug=mixup,loss=focal``. ``all`` expands to every
+    registered recipe.
+
+    Raises
+    ------
+    UsageError
+        An empty list, a recipe given twice, or any error of :func:`parse_recipe`.
+    """
+    items = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(v, str) for v in items):
+        raise UsageError(f"recipes must be strings. Got {value!r} instead.")
+    texts: list[str] = []
+    for item in items:
+        for token in (t.strip() for t in item.split(",")):
+            if not token:
+                continue
+            if "=" in token and ":" not in token and texts:
+                texts[-1] += "," + token
+            elif token == "all":
+                texts.extend(RECIPES)
+            else:
+                texts.append(token)
+    if not texts:
+        raise UsageError(
+            f"Give at least one recipe (one of {list(RECIPES)}). Got {value!r} instead."
+        )
+    recipes = [parse_recipe(t) for t in texts]
+    labels = [r.label for r in recipes]
+    dupes = sorted({x for x in labels if labels.count(x) > 1})
+    if dupes:
+        raise UsageError(f"Each recipe may appear once. Got {dupes} more than once.")
+    return recipes
+
+
+def _check_training_names(aug: str | None, loss: str | None) -> None:
+    from pixsmote.train import AUGMENTATIONS, LOSSES
+
+    if aug is not None:
+        AUGMENTATIONS.lookup(aug)
+    if loss is not None:
+        LOSSES.lookup(loss)
+
+
+def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
+    """Build the sampler once so unknown parameters fail before any training."""
+    if spec.kind == "none":
+        raise UsageError(
+            f"Recipe 'none' takes only aug= and loss= overrides. Got "
+            f"{sorted(params)} in {text!r} instead."
+        )
+    if spec.kind == "imblearn":
+        from imblearn.over_sampling import SMOTE
+
+        accepted = SMOTE().get_params(deep=False)
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            raise UsageError(
+                f"imbalanced-learn's SMOTE has no parameter {unknown[0]!r}. Expected "
+                f"one of {sorted(accepted)}. Got {text!r} instead."
+            )
+        return
+    from pixsmote.sampling import get_sampler
+
+    if "random_state" in params:
+        raise UsageError(
+            f"A recipe's random_state comes from the run's seed. Got {text!r} instead."
+        )
+    get_sampler(spec.sampler, **params)

@@ -1,0 +1,70 @@
+"""The recipe registry and the recipe-string syntax."""
+
+import pytest
+
+from pixsmote._errors import UsageError
+from pixsmote.bench import RECIPES, list_recipes, parse_recipe, parse_recipes
+from pixsmote.sampling import SAMPLERS
+
+
+def test_every_sampler_is_a_recipe():
+    for name, spec in SAMPLERS.items():
+        assert RECIPES[name].kind == "sampler"
+        assert RECIPES[name].sampler == name
+        if spec.synthetic:
+            assert RECIPES[f"online-{name}"].kind == "online"
+            assert RECIPES[f"online-{name}"].sampler == name
+        else:
+            assert f"online-{name}" not in RECIPES
+
+
+def test_fixed_recipes():
+    assert list_recipes()[0] == "none"
+    assert RECIPES["undersample"].sampler == "rus"
+    assert RECIPES["imblearn-smote"].kind == "imblearn"
+    assert "online-smote" in list_recipes("online")
+
+
+def test_parse_overrides():
+    r = parse_recipe("smote:aug=mixup, loss=focal,k_neighbors=3")
+    assert (r.name, r.aug, r.loss, r.params) == (
+        "smote",
+        "mixup",
+        "focal",
+        {"k_neighbors": 3},
+    )
+    assert r.label == "smote:aug=mixup,loss=focal,k_neighbors=3"
+    assert "/" not in r.slug and ":" not in r.slug
+    assert parse_recipe("none").label == "none"
+
+
+def test_parse_list_continues_overrides():
+    recipes = parse_recipes("none,smote:aug=mixup,loss=focal,ros")
+    assert [r.label for r in recipes] == ["none", "smote:aug=mixup,loss=focal", "ros"]
+    assert [r.name for r in parse_recipes(["none", "smote"])] == ["none", "smote"]
+    assert len(parse_recipes("all")) == len(RECIPES)
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("smoot", r"Unknown recipe\. Expected one of \['none'.*Got 'smoot' instead"),
+        ("smote:aug=nope", r"Unknown augmentation.*'mixup'.*Got 'nope' instead"),
+        ("ros:loss=nope", r"Unknown loss.*'focal'.*Got 'nope' instead"),
+        ("smote:bogus=1", r"has no parameter 'bogus'"),
+        ("smote:aug", r"'key=value' pairs"),
+        ("none:k_neighbors=3", r"only aug= and loss="),
+        ("smote:random_state=3", r"random_state comes from the run's seed"),
+        ("imblearn-smote:bogus=1", r"imbalanced-learn's SMOTE has no parameter"),
+    ],
+)
+def test_parse_errors(text, match):
+    with pytest.raises(UsageError, match=match):
+        parse_recipe(text)
+
+
+def test_list_errors():
+    with pytest.raises(UsageError, match="at least one recipe"):
+        parse_recipes(" , ")
+    with pytest.raises(UsageError, match="more than once"):
+        parse_recipes("smote,none,smote")
