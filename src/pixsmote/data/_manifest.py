@@ -12,7 +12,9 @@ Columns ``path,label,origin,parent_a,parent_b,gap,method``:
 ``parent_a``, ``parent_b``
     For synthetic rows: the base and the neighbour original it was
     interpolated between (``pixel = a + gap * (b - a)``), given as the
-    ``path`` of that original's own row in the same manifest. A random
+    ``path`` of that original's own row in the same manifest. The base
+    always has the synthetic row's label; the neighbour does too, except for
+    Borderline-SMOTE-2, which also steps towards other classes. A random
     over-sampler's duplicate has ``parent_a == parent_b`` and ``gap`` 0. When a
     cleaning step (SMOTE-ENN, SMOTE-Tomek) removed a parent from the output,
     the parent is given by its source instead: its path relative to the input
