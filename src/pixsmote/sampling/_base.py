@@ -129,6 +129,56 @@ class ImageSamplerMixin:
             self._plan_only = False
         return self.sample_indices_, self.plan_
 
+    def fit_groups(self, X, y):
+        """Fit the neighbour structure once and return it, drawing no plan.
+
+        For samplers built on groups (the SMOTE family, not ROS/RUS or the
+        SMOTE+cleaning combinations). :meth:`draw_plan` then turns the groups
+        into a plan with any random state, as often as wanted: this is how
+        :class:`pixsmote.torch.ResampledDataset` draws a fresh plan every epoch
+        without recomputing neighbours.
+
+        Returns
+        -------
+        groups : list of Group
+            Candidate bases, their neighbours and the number of samples to draw,
+            per class (or per cluster); indices are into ``X``.
+        """
+        cls = type(self)
+        if (
+            cls._fit_plan_2d is not ImageSamplerMixin._fit_plan_2d
+            or cls._fit_resample is not ImageSamplerMixin._fit_resample
+        ):
+            raise TypeError(
+                f"fit_groups needs a sampler that draws from neighbour groups (the "
+                f"SMOTE family). Got {type(self).__name__} instead."
+            )
+        self._groups_only = True
+        try:
+            self.fit_plan(X, y)
+        finally:
+            self._groups_only = False
+        return self.groups_
+
+    def draw_plan(self, groups, random_state):
+        """Draw a plan from groups returned by :meth:`fit_groups`.
+
+        Parameters
+        ----------
+        groups : list of Group
+        random_state : int, RandomState instance or None
+            A ``RandomState`` continues its stream across groups; an int restarts
+            it at every draw site, as imbalanced-learn does.
+
+        Returns
+        -------
+        plan : Plan
+        """
+        outer = _fresh(random_state)
+        parts = [self._draw(g, random_state, outer) for g in groups]
+        y_dtype = np.asarray([g.cls for g in groups]).dtype if groups else np.int64
+        return Plan.concat(parts, y_dtype=y_dtype)
+
     # -------------------------------------------------------- the template
     def _fit_resample(self, X, y):
         sample_indices, plan = self._fit_plan_2d(X, y)
@@ -143,6 +193,9 @@ class ImageSamplerMixin:
         self._validate_estimator()
         F = self._features(X)
         outer = _fresh(self.random_state)
+        if getattr(self, "_groups_only", False):
+            self.groups_ = list(self._groups(F, y, outer))
+            return np.arange(X.shape[0]), Plan.empty(y.dtype)
         parts = [self._draw(g, self.random_state, outer) for g in self._groups(F, y, outer)]
         plan = Plan.concat(parts, y_dtype=y.dtype)
         return np.arange(X.shape[0]), plan

@@ -1,0 +1,458 @@
+"""Online resampling: a fresh SMOTE plan every epoch, synthesised inside the loader.
+
+Offline SMOTE fixes one set of synthetic images for the whole run and stores
+them. Here the expensive part (the neighbour graph) is computed once, at
+construction; each epoch draws a new plan from it (a few integers and a float per
+synthetic row) and every item is synthesised when the loader asks for it, from
+its two parents. Nothing is written to disk and memory does not grow with the
+number of synthetic images.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import replace
+
+import numpy as np
+import torch
+from sklearn.base import clone
+
+from pixsmote.sampling import (
+    SMOTE,
+    SMOTEENN,
+    ImageSamplerMixin,
+    Plan,
+    RandomOverSampler,
+    RandomUnderSampler,
+    SMOTETomek,
+    get_sampler,
+)
+from pixsmote.torch._source import make_source, to_float_tensor
+
+__all__ = ["ResampledDataset", "epoch_arrays", "epoch_random_state", "EpochArrays"]
+
+# Rows per chunk in epoch_arrays: bounded like pixsmote.sampling.synthesize's
+# float64 temporaries (~32 MiB), so materialising an epoch adds little to the
+# output array itself.
+_CHUNK_BYTES = 32 * 2**20
+
+
+def epoch_random_state(seed: int, epoch: int) -> np.random.RandomState:
+    """The generator that draws epoch ``epoch``'s plan.
+
+    ``RandomState(MT19937(SeedSequence([seed, epoch])))``: a ``RandomState``
+    because the samplers reproduce imbalanced-learn's draws (``randint``,
+    ``uniform``, ``choice``, ``beta``), seeded through a ``SeedSequence`` so that
+    neighbouring seeds and epochs give independent streams. It depends on
+    nothing but ``(seed, epoch)``: every worker process and every distributed
+    rank derives the same plan without communicating.
+    """
+    return np.random.RandomState(
+        np.random.MT19937(np.random.SeedSequence([seed, epoch]))
+    )
+
+
+def _check_nonneg_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(
+            f"{name} must be a non-negative integer. Got {value!r} instead."
+        )
+    return int(value)
+
+
+class ResampledDataset(torch.utils.data.Dataset):
+    """A map-style dataset that re-synthesises its SMOTE samples every epoch.
+
+    The epoch's items are the originals kept by the sampler (in the order of its
+    ``sample_indices_``) followed by the synthetic samples of the epoch's plan.
+    Item ``i`` is a pure function of ``(seed, epoch, i)``: the plan is drawn from
+    :func:`epoch_random_state` and an item is either an original image or
+    ``synthesize(X, plan[j:j+1])`` (Chawla et al. 2002), so the dataset is safe
+    with ``num_workers > 0`` and ``DistributedSampler``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, H, W), (N, H, W, C) or (N, D), or a lazy dataset
+        The training images, uint8/uint16/float32/float64, not copied. A lazy
+        dataset is any object with ``__len__``, labels as ``y`` (or ``labels``)
+        and ``read(indices) -> ndarray`` (e.g. a folder dataset of
+        :mod:`pixsmote.data`); its neighbour features are computed once in
+        chunks, in the sampler's ``neighbor_space``, and synthesis then reads only
+        the two parents of each item.
+    y : array-like of int of shape (N,), optional
+        Class labels; taken from a lazy ``X`` when omitted.
+    sampler : sampler, str or None, default=None
+        A pixsmote sampler (e.g. ``SMOTE(k_neighbors=5)``) or its registry name
+        (:func:`pixsmote.sampling.list_samplers`). ``None`` keeps the originals
+        as they are (use it with :class:`ClassBalancedSampler`). How each kind
+        behaves from epoch to epoch:
+
+        * SMOTE family (SMOTE, Borderline, SVM-, KMeans-SMOTE, ADASYN): the
+          neighbour groups are fitted once; every epoch draws a new plan from
+          them, with the same per-class counts.
+        * ``RandomOverSampler`` / ``RandomUnderSampler``: every epoch draws new
+          indices.
+        * ``SMOTEENN`` / ``SMOTETomek``: the sampler runs once at construction;
+          its cleaning is final (the originals it removed stay out of every
+          epoch, and each class keeps as many synthetic samples as survived).
+          Every epoch then draws that many fresh SMOTE samples per class from
+          the inner SMOTE's neighbour graph (fitted on all originals, as in the
+          offline sampler). The fresh samples are not cleaned again: that would
+          mean a nearest-neighbour search over the whole resampled set per
+          epoch, which is what online resampling avoids.
+
+    transform : callable, optional
+        Applied to each item's float tensor (``C x H x W`` in [0, 1]).
+    seed : int, default=0
+        Seeds every epoch's plan (with the epoch). Also seeds the sampler's own
+        construction-time randomness (k-means, SVM, the cleaning run) when its
+        ``random_state`` is None.
+
+    Attributes
+    ----------
+    epoch : int
+        The current epoch (:meth:`set_epoch`).
+    plan : Plan
+        The current epoch's synthetic samples: their class, base and neighbour
+        index into ``X`` and gap, as ``plan_`` on the samplers.
+    sample_indices : ndarray of int64
+        The current epoch's original items, as indices into ``X``.
+    labels : ndarray of int64
+        The current epoch's label of every item.
+    image_shape : tuple of int
+        Shape of one stored image.
+    n_original : int
+        Number of images in ``X``.
+
+    See Also
+    --------
+    epoch_arrays : one epoch as arrays, for the training harness.
+    ClassBalancedSampler : class-balanced batches without synthesis.
+    pixsmote.sampling.synthesize : the synthesis every item goes through.
+
+    Notes
+    -----
+    Items are float32 tensors: ``C x H x W`` for images (a channel axis is added
+    to ``(N, H, W)``), ``(D,)`` for rows; uint8 is divided by 255 and uint16 by
+    65535, float input is assumed to be in [0, 1]. Labels are int64 tensors.
+    Batches fetched through a ``DataLoader`` are synthesised together
+    (``__getitems__``), not item by item.
+
+    The epoch lives in a shared-memory tensor, so :meth:`set_epoch` reaches
+    ``DataLoader`` workers even with ``persistent_workers=True``, as long as it
+    is called before the epoch's iterator is created (as with
+    ``DistributedSampler.set_epoch``). Each process draws the plan itself, once
+    per epoch, from ``(seed, epoch)``.
+
+    The length is the same every epoch, except for SVM-SMOTE on a class whose
+    support vectors are all in danger or all safe, where imbalanced-learn's
+    Beta draw changes the count; ``DistributedSampler`` needs a fixed length.
+
+    References
+    ----------
+    .. [1] N. V. Chawla, K. W. Bowyer, L. O. Hall, W. P. Kegelmeyer, "SMOTE:
+       synthetic minority over-sampling technique", Journal of Artificial
+       Intelligence Research, 16, 321-357, 2002.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixsmote import SMOTE
+    >>> from pixsmote.torch import ResampledDataset
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 8, 8), dtype=np.uint8)
+    >>> y = np.array([0] * 30 + [1] * 10)
+    >>> ds = ResampledDataset(X, y, sampler=SMOTE(k_neighbors=5), seed=0)
+    >>> len(ds), np.bincount(ds.labels).tolist()
+    (60, [30, 30])
+    >>> x, label = ds[59]
+    >>> tuple(x.shape), x.dtype, label.dtype
+    ((1, 8, 8), torch.float32, torch.int64)
+    >>> ds.set_epoch(1)  # a new plan for epoch 1
+    """
+
+    def __init__(self, X, y=None, *, sampler=None, transform=None, seed=0):
+        self.seed = _check_nonneg_int("seed", seed)
+        if transform is not None and not callable(transform):
+            raise TypeError(
+                f"transform must be callable or None. Got {type(transform).__name__} "
+                "instead."
+            )
+        self.transform = transform
+        self._source, source_labels = make_source(X)
+        if y is None:
+            y = source_labels
+        if y is None:
+            raise ValueError(
+                "y is required when X has no labels (no y or labels attribute). "
+                "Got y=None instead."
+            )
+        y = np.asarray(y)
+        n = len(self._source)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError(
+                f"y must have shape ({n},), one label per image of X. Got shape "
+                f"{y.shape} instead."
+            )
+        if y.dtype.kind not in "iu":
+            raise ValueError(
+                "y must hold integer class labels (items come out with int64 "
+                f"labels). Got dtype {y.dtype} instead."
+            )
+        self._y = y.astype(np.int64)
+        self.n_original = n
+        self.image_shape = self._source.image_shape
+        self.dtype = self._source.dtype
+        self.sampler = sampler
+        self._setup(sampler)
+        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+        self._cache = None
+
+    # ----------------------------------------------------------- construction
+    def _setup(self, sampler):
+        if isinstance(sampler, str):
+            sampler = get_sampler(sampler)
+        if sampler is None:
+            self._mode = "fixed"
+            self._fixed = (np.arange(self.n_original), Plan.empty(np.int64))
+            return
+        if not isinstance(sampler, ImageSamplerMixin):
+            raise TypeError(
+                "sampler must be a pixsmote sampler (e.g. pixsmote.SMOTE()), a "
+                f"registry name or None. Got {type(sampler).__name__} instead."
+            )
+        fitted = clone(sampler)
+        if fitted.random_state is None:
+            fitted.set_params(random_state=self.seed)
+        if isinstance(sampler, (RandomOverSampler, RandomUnderSampler)):
+            # They only look at y: redraw on a one-byte-per-image stand-in for X.
+            self._mode = "random"
+            self._random_sampler = fitted
+            if isinstance(sampler, RandomOverSampler) and sampler.shrinkage is not None:
+                raise ValueError(
+                    "sampler: a smoothed bootstrap (shrinkage) adds noise, not "
+                    "an interpolation, and cannot be replayed per item. Use "
+                    f"shrinkage=None. Got shrinkage={sampler.shrinkage!r} instead."
+                )
+            self._draw_epoch(0)  # fail now on a bad sampling_strategy
+            return
+        X_fit = self._fit_input(fitted)
+        if isinstance(sampler, (SMOTEENN, SMOTETomek)):
+            self._mode = "combine"
+            kept, plan0 = fitted.fit_plan(X_fit, self._y)
+            survivors = dict(
+                zip(*np.unique(plan0.cls, return_counts=True), strict=True)
+            )
+            groups = fitted.smote_.fit_groups(X_fit, self._y)
+            self._kept = np.asarray(kept, dtype=np.int64)
+            self._groups = [
+                replace(g, n_samples=int(survivors[g.cls]))
+                for g in groups
+                if survivors.get(g.cls, 0) > 0
+            ]
+            self._drawer = SMOTE()
+            return
+        self._mode = "groups"
+        try:
+            self._groups = fitted.fit_groups(X_fit, self._y)
+        except TypeError:
+            raise TypeError(
+                "sampler must be from pixsmote's registry (SMOTE family, random or "
+                f"SMOTE+cleaning samplers). Got {type(sampler).__name__} instead."
+            ) from None
+        # _draw reads only the group, so an unfitted default instance of the same
+        # class draws identically, and pickles to workers in a few hundred bytes
+        # (the fitted sampler holds the neighbour estimator and its data).
+        self._drawer = type(fitted)()
+
+    def _fit_input(self, fitted):
+        """What the sampler is fitted on: X itself, or a lazy source's features."""
+        if not self._source.lazy:
+            return self._source.X
+        space = getattr(fitted, "neighbor_space", "pixel")
+        F = self._source.features(space, getattr(fitted, "n_components", None))
+        # The features are now the space neighbours are found in; plans index
+        # rows of F, which are the rows of the lazy source.
+        fitted.set_params(neighbor_space="pixel")
+        inner = getattr(fitted, "smote", None)
+        if inner is not None and "neighbor_space" in inner.get_params():
+            fitted.set_params(smote=clone(inner).set_params(neighbor_space="pixel"))
+        return F
+
+    # ------------------------------------------------------------ the epochs
+    def set_epoch(self, epoch: int) -> None:
+        """Select the epoch whose plan the items come from.
+
+        Call it before creating the epoch's ``DataLoader`` iterator, and with
+        the same value on every rank (as ``DistributedSampler.set_epoch``).
+        """
+        self._epoch.fill_(_check_nonneg_int("epoch", epoch))
+
+    @property
+    def epoch(self) -> int:
+        return int(self._epoch.item())
+
+    def _draw_epoch(self, epoch):
+        if self._mode == "fixed":
+            return self._fixed
+        rs = epoch_random_state(self.seed, epoch)
+        if self._mode == "random":
+            s = clone(self._random_sampler).set_params(random_state=rs)
+            stand_in = np.zeros((self.n_original, 1), dtype=np.uint8)
+            return s.fit_plan(stand_in, self._y)
+        plan = self._drawer.draw_plan(self._groups, rs)
+        plan = replace(plan, cls=plan.cls.astype(np.int64, copy=False))
+        if self._mode == "combine":
+            return self._kept, plan
+        return np.arange(self.n_original), plan
+
+    def epoch_plan(self, epoch: int):
+        """The originals and the plan of ``epoch`` (drawn once per process).
+
+        Returns
+        -------
+        sample_indices : ndarray of int64
+        plan : Plan
+        """
+        epoch = _check_nonneg_int("epoch", epoch)
+        cache = self._cache
+        if cache is None or cache[0] != epoch:
+            cache = (epoch, *self._draw_epoch(epoch))
+            self._cache = cache
+        return cache[1], cache[2]
+
+    @property
+    def plan(self) -> Plan:
+        return self.epoch_plan(self.epoch)[1]
+
+    @property
+    def sample_indices(self) -> np.ndarray:
+        return self.epoch_plan(self.epoch)[0]
+
+    @property
+    def labels(self) -> np.ndarray:
+        idx, plan = self.epoch_plan(self.epoch)
+        return np.concatenate([self._y[idx], plan.cls])
+
+    # ------------------------------------------------------------- the items
+    def __len__(self) -> int:
+        idx, plan = self.epoch_plan(self.epoch)
+        return len(idx) + len(plan)
+
+    def _stored_items(self, indices, epoch, out=None):
+        """Items ``indices`` of ``epoch`` in the stored dtype, and their labels."""
+        idx, plan = self.epoch_plan(epoch)
+        n_keep, n = len(idx), len(idx) + len(plan)
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(indices) and (indices.min() < -n or indices.max() >= n):
+            bad = indices[(indices < -n) | (indices >= n)][0]
+            raise IndexError(
+                f"index {int(bad)} is out of range for an epoch of {n} items."
+            )
+        indices = np.where(indices < 0, indices + n, indices)
+        if out is None:
+            out = np.empty((len(indices), *self.image_shape), dtype=self.dtype)
+        labels = np.empty(len(indices), dtype=np.int64)
+        is_orig = indices < n_keep
+        if is_orig.all():
+            self._source.take(idx[indices], out=out)
+            labels[:] = self._y[idx[indices]]
+            return out, labels
+        orig = np.flatnonzero(is_orig)
+        if len(orig):
+            out[orig] = self._source.take(idx[indices[orig]])
+            labels[orig] = self._y[idx[indices[orig]]]
+        syn = np.flatnonzero(~is_orig)
+        sub = plan[indices[syn] - n_keep]
+        if len(syn) == len(indices):
+            self._source.synthesize(sub, out=out)
+        else:
+            out[syn] = self._source.synthesize(sub)
+        labels[syn] = sub.cls
+        return out, labels
+
+    def __getitems__(self, indices):
+        # DataLoader hands a whole batch of indices here: one gather of originals
+        # and one vectorised synthesis per batch instead of per item.
+        images, labels = self._stored_items(indices, self.epoch)
+        x = to_float_tensor(images)
+        y = torch.from_numpy(labels)
+        if self.transform is None:
+            return [(x[k], y[k]) for k in range(len(labels))]
+        return [(self.transform(x[k]), y[k]) for k in range(len(labels))]
+
+    def __getitem__(self, index):
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"index must be an integer. Got {type(index).__name__} instead."
+            )
+        return self.__getitems__([index])[0]
+
+    def __repr__(self) -> str:
+        sampler = type(self.sampler).__name__ if self.sampler is not None else None
+        if isinstance(self.sampler, str):
+            sampler = repr(self.sampler)
+        return (
+            f"ResampledDataset(n_original={self.n_original}, sampler={sampler}, "
+            f"seed={self.seed}, epoch={self.epoch}, len={len(self)})"
+        )
+
+
+def epoch_arrays(ds: ResampledDataset, epoch: int, chunk_size: int | None = None):
+    """One epoch of ``ds`` as arrays, built chunk by chunk.
+
+    For training loops that take arrays rather than a ``DataLoader``: the
+    harness's :func:`pixsmote.train.fit` accepts a callable ``epoch -> (X, y)``
+    as training data, which ``functools.partial(epoch_arrays, ds)`` (or
+    :class:`EpochArrays`) is.
+
+    Parameters
+    ----------
+    ds : ResampledDataset
+    epoch : int
+        0-based epoch; the same ``(seed, epoch)`` gives the same arrays as the
+        items of ``ds`` at that epoch (before any transform).
+    chunk_size : int, optional
+        Rows produced per chunk (default: about 32 MiB of float64 temporaries).
+
+    Returns
+    -------
+    X : ndarray of shape (len(epoch), *ds.image_shape)
+        Stored dtype (uint8 stays uint8): originals first, then synthetic
+        samples, in item order.
+    y : ndarray of int64
+    """
+    if not isinstance(ds, ResampledDataset):
+        raise TypeError(
+            f"ds must be a ResampledDataset. Got {type(ds).__name__} instead."
+        )
+    idx, plan = ds.epoch_plan(epoch)
+    n = len(idx) + len(plan)
+    if chunk_size is None:
+        chunk_size = max(1, _CHUNK_BYTES // (8 * max(1, int(np.prod(ds.image_shape)))))
+    X = np.empty((n, *ds.image_shape), dtype=ds.dtype)
+    y = np.empty(n, dtype=np.int64)
+    for s in range(0, n, chunk_size):
+        e = min(n, s + chunk_size)
+        y[s:e] = ds._stored_items(np.arange(s, e), epoch, out=X[s:e])[1]
+    return X, y
+
+
+class EpochArrays:
+    """A callable ``epoch -> (X, y)`` over a :class:`ResampledDataset`.
+
+    The form :func:`pixsmote.train.fit` takes as online training data. It keeps
+    the dataset as :attr:`dataset` (for its class counts and plan).
+    """
+
+    def __init__(self, dataset: ResampledDataset, chunk_size: int | None = None):
+        if not isinstance(dataset, ResampledDataset):
+            raise TypeError(
+                f"dataset must be a ResampledDataset. Got {type(dataset).__name__} "
+                "instead."
+            )
+        self.dataset = dataset
+        self.chunk_size = chunk_size
+
+    def __call__(self, epoch: int):
+        return epoch_arrays(self.dataset, epoch, self.chunk_size)

@@ -1,0 +1,218 @@
+"""Where the pixels of a :class:`ResampledDataset` come from.
+
+Two kinds of source hide behind one small interface (``take``, ``synthesize``,
+``image_shape``, ``dtype``): an in-memory array, and any object that reads
+images lazily (``__len__``, ``y`` or ``labels``, ``read(indices)``), such as a
+folder dataset of :mod:`pixsmote.data`. Both keep the stored dtype (``uint8``)
+until an item is produced; the conversion to a float tensor happens last, in
+:func:`to_float_tensor`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+
+import numpy as np
+import torch
+from sklearn.decomposition import IncrementalPCA
+
+from pixsmote.sampling import Plan, synthesize
+
+__all__ = ["ArraySource", "LazySource", "make_source", "to_float_tensor"]
+
+# Bytes of float32 per chunk when a lazy source is read for neighbour features;
+# a few such chunks are alive at once, so construction stays well under 1 GiB
+# whatever the dataset's size.
+_FEATURE_CHUNK_BYTES = 64 * 2**20
+_DEFAULT_N_COMPONENTS = 50
+
+# Divisors that map stored integers to [0, 1]. Float images are taken as
+# already scaled.
+_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+class ArraySource:
+    """Images held in memory as one ``(N, H, W[, C])`` (or ``(N, D)``) array."""
+
+    lazy = False
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        self.image_shape = tuple(X.shape[1:])
+        self.dtype = X.dtype
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def take(self, indices, out=None):
+        return np.take(self.X, indices, axis=0, out=out)
+
+    def synthesize(self, plan: Plan, out=None):
+        return synthesize(self.X, plan, out=out)
+
+
+class LazySource:
+    """Images read on demand through ``obj.read(indices)``.
+
+    Synthesis reads only the two parents of each synthetic item (deduplicated
+    within a batch), so an item costs two image reads whatever the dataset's size.
+    """
+
+    lazy = True
+
+    def __init__(self, obj):
+        self.obj = obj
+        # pixsmote.data's Dataset.read decodes with a thread pool by default;
+        # starting one for two images per item costs more than the decoding,
+        # and DataLoader workers are the parallelism here.
+        try:
+            params = inspect.signature(obj.read).parameters
+        except (TypeError, ValueError):
+            params = {}
+        self._kw = {"jobs": 1} if "jobs" in params else {}
+        n = len(obj)
+        if n == 0:
+            raise ValueError(
+                "X must hold at least one image. Got an empty dataset instead."
+            )
+        first = np.asarray(obj.read(np.array([0], dtype=np.int64), **self._kw))
+        if first.ndim not in (2, 3, 4) or len(first) != 1:
+            raise ValueError(
+                "X.read(indices) must return an array of shape (len(indices), H, W"
+                f"[, C]). Got shape {first.shape} for one index instead."
+            )
+        self.image_shape = tuple(first.shape[1:])
+        self.dtype = first.dtype
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def take(self, indices, out=None):
+        indices = np.asarray(indices, dtype=np.int64)
+        images = np.asarray(self.obj.read(indices, **self._kw))
+        if images.shape != (len(indices), *self.image_shape):
+            raise ValueError(
+                f"X.read(indices) must return shape {(len(indices), *self.image_shape)}"
+                f" like its first image. Got shape {images.shape} instead."
+            )
+        if out is None:
+            return images
+        out[...] = images
+        return out
+
+    def synthesize(self, plan: Plan, out=None):
+        n = len(plan)
+        parents, local = np.unique(
+            np.concatenate([plan.base, plan.neighbor]), return_inverse=True
+        )
+        images = (
+            self.take(parents) if n else np.empty((0, *self.image_shape), self.dtype)
+        )
+        local_plan = Plan(
+            cls=plan.cls,
+            base=local[:n].astype(np.int64),
+            neighbor=local[n:].astype(np.int64),
+            gap=plan.gap,
+            scale=plan.scale,
+        )
+        return synthesize(images, local_plan, out=out)
+
+    def features(self, neighbor_space, n_components=None, chunk_rows=None):
+        """Neighbour features of every image, computed once and in chunks.
+
+        ``"pixel"`` returns the flattened images in their stored dtype (the only
+        point where the whole dataset is in memory; it is dropped once the
+        neighbour graph is built). ``"pca"`` fits an :class:`IncrementalPCA`
+        chunk by chunk and returns ``(N, n_components)`` float32. An array is
+        returned as is; a callable is called with the lazy object itself.
+        """
+        n = len(self)
+        d = int(np.prod(self.image_shape))
+        if isinstance(neighbor_space, str) and neighbor_space in ("pixel", "pca"):
+            if neighbor_space == "pixel":
+                F = np.empty((n, d), dtype=self.dtype)
+                rows = chunk_rows or max(1, _FEATURE_CHUNK_BYTES // max(1, d))
+                for s in range(0, n, rows):
+                    e = min(n, s + rows)
+                    F[s:e] = self.take(np.arange(s, e)).reshape(e - s, d)
+                return F
+            return self._pca(n, d, n_components, chunk_rows)
+        if callable(neighbor_space):
+            return neighbor_space(self.obj)
+        return neighbor_space
+
+    def _pca(self, n, d, n_components, chunk_rows):
+        k = _DEFAULT_N_COMPONENTS if n_components is None else n_components
+        if not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(
+                f"n_components must be a positive integer. Got {k!r} instead."
+            )
+        k = int(min(k, n, d))
+        rows = chunk_rows or max(1, _FEATURE_CHUNK_BYTES // (4 * max(1, d)))
+        rows = max(rows, k)  # IncrementalPCA needs >= n_components rows a batch
+
+        def chunks():
+            for s in range(0, n, rows):
+                e = min(n, s + rows)
+                yield s, e, self.take(np.arange(s, e)).reshape(e - s, d)
+
+        ipca = IncrementalPCA(n_components=k)
+        for s, e, chunk in chunks():
+            # A short last chunk is folded out rather than failing the fit; the
+            # components are estimated from all full chunks.
+            if e - s >= k or s == 0:
+                ipca.partial_fit(chunk.astype(np.float32))
+        F = np.empty((n, k), dtype=np.float32)
+        for s, e, chunk in chunks():
+            F[s:e] = ipca.transform(chunk.astype(np.float32))
+        return F
+
+
+def make_source(X):
+    """Wrap ``X`` (array or lazy reader) as a source; also return its labels."""
+    if isinstance(X, np.ndarray):
+        if X.ndim not in (2, 3, 4):
+            raise ValueError(
+                "X must be an array of shape (N, H, W), (N, H, W, C) or (N, D). "
+                f"Got shape {X.shape} instead."
+            )
+        if X.dtype.kind not in "uif" or X.dtype == np.float16:
+            raise TypeError(
+                "X must hold uint8, uint16, float32 or float64 images. "
+                f"Got dtype {X.dtype} instead."
+            )
+        return ArraySource(X), None
+    if not (hasattr(X, "read") and hasattr(X, "__len__")):
+        raise TypeError(
+            "X must be a numpy array of images or a dataset with __len__, labels "
+            f"(y) and read(indices). Got {type(X).__name__} instead."
+        )
+    labels = getattr(X, "y", None)
+    if labels is None:
+        labels = getattr(X, "labels", None)
+    if getattr(X, "is_file_backed", True) is False:
+        # An in-memory pixsmote.data Dataset: use its array directly.
+        return make_source(np.asarray(X.X))[0], labels
+    return LazySource(X), labels
+
+
+def to_float_tensor(images: np.ndarray) -> torch.Tensor:
+    """A batch of stored images as a float32 tensor ``(B, C, H, W)`` in [0, 1].
+
+    ``(B, H, W)`` gains a channel axis; ``(B, D)`` rows stay ``(B, D)``. uint8 is
+    divided by 255, uint16 by 65535; float images are assumed already in [0, 1].
+    """
+    scale = _SCALE.get(images.dtype)
+    if images.dtype == np.uint8:
+        t = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32)
+    else:
+        t = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+    if scale is not None:
+        t = t.div_(scale)
+    if t.ndim == 4:
+        t = t.permute(0, 3, 1, 2)
+    elif t.ndim == 3:
+        t = t.unsqueeze(1)
+    return t.contiguous()
