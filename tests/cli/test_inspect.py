@@ -82,6 +82,7 @@ def test_inspect_help_shows_defaults(capsys):
     out = capsys.readouterr().out
     assert "--plot FILE" in out and "(default: resize)" in out
     assert "(default: 0)" in out
+    assert "default: None" not in out  # defaults in words instead
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pixsmote.cli._inspect import add_source_arguments, load_source, print_skipped
+from pixsmote.cli._inspect import (
+    _NO_AUTO_DEFAULT,
+    add_source_arguments,
+    load_source,
+    print_skipped,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -32,7 +37,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument(
         "--out", metavar="DST", required=True,
-        help="output folder, or a .npz file (its manifest goes beside it)",
+        help="output folder, or a .npz file (its manifest goes beside it)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--overwrite", action="store_true",
@@ -44,7 +50,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     g.add_argument(
         "--chunk-size", type=int, default=None, metavar="N",
-        help="synthetic images produced at a time (default: ~64 MiB of pixels)",
+        help="synthetic images produced at a time (default: ~64 MiB of pixels)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     s = p.add_argument_group("sampling")
     s.add_argument(

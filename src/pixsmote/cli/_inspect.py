@@ -13,6 +13,11 @@ from pixsmote._errors import DataError
 
 __all__ = ["add_parser", "run", "add_source_arguments", "load_source"]
 
+#: Appended to a help text that states its default in words: it formats to
+#: nothing, and its presence stops ArgumentDefaultsHelpFormatter from adding
+#: "(default: None)".
+_NO_AUTO_DEFAULT = "%(default).0s"
+
 _SRC_HELP = (
     "the dataset: a folder of class sub-folders, a list file of 'path label' "
     "lines, a .npz with X and y, or a built-in name (digits, fashion-mnist, "
@@ -29,15 +34,18 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading SRC")
     g.add_argument(
         "--root", metavar="DIR", default=None,
-        help="folder a list file's paths are relative to (default: its folder)",
+        help="folder a list file's paths are relative to (default: its folder)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--mode", choices=MODES, default=None,
-        help="convert images to this mode (default: the most common one)",
+        help="convert images to this mode (default: the most common one)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--size", metavar="HxW", default=None,
-        help="resize images to HxW (required when their sizes differ)",
+        help="resize images to HxW (default: none; required when sizes differ)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--fit", choices=FITS, default="resize",
@@ -50,7 +58,7 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--fashion-mnist-dir", metavar="DIR", default=None,
         help="folder of Fashion-MNIST's IDX files "
-        "(default: /usr/share/datasets/fashion-mnist)",
+        "(default: /usr/share/datasets/fashion-mnist)" + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--skip-bad", action="store_true",
@@ -58,7 +66,7 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     g.add_argument(
         "--jobs", type=int, default=None, metavar="N",
-        help="worker threads (default: min(4, CPU count))",
+        help="worker threads (default: min(4, CPU count))" + _NO_AUTO_DEFAULT,
     )  # fmt: skip
 
 
@@ -103,7 +111,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_source_arguments(p)
     p.add_argument(
         "--plot", metavar="FILE", default=None,
-        help="also save a bar chart of the class counts as a PNG",
+        help="also save a bar chart of the class counts as a PNG (default: none)"
+        + _NO_AUTO_DEFAULT,
     )  # fmt: skip
     p.set_defaults(run=run)
     return p

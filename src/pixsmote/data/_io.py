@@ -204,8 +204,9 @@ def encode_png(pixels: np.ndarray, path: os.PathLike | str, compress_level: int 
     """Write uint8 pixels ``(H, W)``, ``(H, W, 1|3|4)`` as a PNG file.
 
     ``compress_level=1`` rather than Pillow's default 6: on smooth 512x512 RGB
-    images it encodes about 3x faster for files about 10 % larger, and
-    encoding is what a large balance run spends its time on.
+    images it encoded about 4x faster (39 vs 154 ms an image on a busy 2-core
+    machine) for files about 30 % larger (186 vs 142 KiB), and encoding is
+    what a large balance run spends its time on.
     """
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8:
