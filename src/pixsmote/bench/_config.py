@@ -54,6 +54,12 @@ class BenchConfig:
         every run, so all recipes and seeds see the same data.
     device : str, optional
         Torch device; default CUDA when available, else CPU.
+    threads : int, optional
+        CPU threads torch may use while the bench runs (restored afterwards);
+        default torch's own choice. Small images train fastest on one thread:
+        their per-batch work is too small to split, and a second thread only
+        adds synchronisation (measured on 8x8 digits, 2 loaded cores: 100
+        steps in 2.2 s with one thread, 23 s with two).
     progress : bool
         Progress bars while training.
     title : str, optional
@@ -75,6 +81,7 @@ class BenchConfig:
     lr: float = 0.05
     split_seed: int = 0
     device: str | None = None
+    threads: int | None = None
     progress: bool = True
     title: str | None = None
 
@@ -115,6 +122,7 @@ class BenchConfig:
             _check_int(name, getattr(self, name), low=1, optional=True)
         _check_int("batch_size", self.batch_size, low=2)
         _check_int("split_seed", self.split_seed, low=0)
+        _check_int("threads", self.threads, low=1, optional=True)
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int | list):
             raise UsageError(
                 f"seeds must be a count or a list of seeds. Got {self.seeds!r} instead."
@@ -169,6 +177,7 @@ _TOML_TYPES: dict[str, tuple[type, ...]] = {
     "lr": (int, float),
     "split_seed": (int,),
     "device": (str,),
+    "threads": (int,),
     "progress": (bool,),
     "title": (str,),
 }

@@ -27,7 +27,7 @@ from pixsmote.bench._balance import balance_training
 from pixsmote.bench._config import BenchConfig
 from pixsmote.bench._data import resolve_data
 from pixsmote.bench._recipes import parse_recipe
-from pixsmote.bench._runner import BenchResult, run_bench
+from pixsmote.bench._runner import BenchResult, limit_threads, run_bench
 
 __all__ = ["DEMO_SPLIT", "DemoSettings", "run_demo", "MARKER"]
 
@@ -53,6 +53,9 @@ class DemoSettings:
     batch_size : int
     lr : float
     model, aug : str
+    threads : int
+        CPU threads for torch: one, as 8x8 images are too small to split a
+        batch's work (see :class:`~pixsmote.bench.BenchConfig`).
     progress : bool
     """
 
@@ -63,6 +66,7 @@ class DemoSettings:
     lr: float = 0.05
     model: str = "small-cnn"
     aug: str = "mixup"
+    threads: int = 1
     progress: bool = True
 
     @classmethod
@@ -152,11 +156,15 @@ def run_demo(
     UsageError
         If ``settings.out`` exists, is not empty and holds no demo marker.
     """
+    s = settings or DemoSettings()
+    with limit_threads(s.threads):
+        return _run_demo(s, echo or (lambda text: None))
+
+
+def _run_demo(s: DemoSettings, say: Callable[[str], None]) -> BenchResult:
     from pixsmote import report
     from pixsmote.data import load_split
 
-    s = settings or DemoSettings()
-    say = echo or (lambda text: None)
     t0 = time.perf_counter()
     out = Path(s.out)
     _prepare_out(out)
@@ -212,6 +220,7 @@ def run_demo(
         batch_size=s.batch_size,
         lr=s.lr,
         progress=s.progress,
+        threads=s.threads,
         title="pixsmote demo: imbalanced vs SMOTE-balanced digits (30/192/80 case)",
     )
     say(

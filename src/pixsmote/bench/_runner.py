@@ -23,6 +23,7 @@ or extended with more recipes or seeds into the same ``out``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -37,7 +38,14 @@ from pixsmote.bench._config import DEFAULT_STEPS, BenchConfig
 from pixsmote.bench._data import BenchData, resolve_data
 from pixsmote.bench._recipes import Recipe
 
-__all__ = ["BenchResult", "RunRecord", "run_bench", "resolve_steps", "command_line"]
+__all__ = [
+    "BenchResult",
+    "RunRecord",
+    "run_bench",
+    "resolve_steps",
+    "command_line",
+    "limit_threads",
+]
 
 
 @dataclass
@@ -215,11 +223,39 @@ def run_bench(
     DataError
         Bad data (see :func:`resolve_data`).
     """
+    config.validate()
+    with limit_threads(config.threads):
+        return _run_bench(config, data, echo, notes, command)
+
+
+@contextlib.contextmanager
+def limit_threads(n: int | None):
+    """Let torch and the BLAS/OpenMP pools use `n` threads inside the block.
+
+    ``None`` leaves everything as it is. The previous settings are restored on
+    exit.
+    """
+    if n is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with threadpool_limits(limits=n):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _run_bench(config, data, echo, notes, command) -> BenchResult:
     from pixsmote import report
     from pixsmote.train import fit
 
     say = echo or (lambda text: None)
-    config.validate()
     recipes = config.parsed_recipes()
     seeds = config.seed_list()
     if data is None:

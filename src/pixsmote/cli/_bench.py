@@ -99,6 +99,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, metavar="N", help="(default 128)")
     train.add_argument("--lr", type=float, help="peak learning rate (default 0.05)")
     train.add_argument("--device", help="torch device (default cuda if available)")
+    train.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads for torch (default torch's choice; 1 is fastest for "
+        "tiny images such as digits)",
+    )
     io = p.add_argument_group("output")
     io.add_argument("--out", metavar="DIR", help="output folder (default runs/bench)")
     io.add_argument("--title", help="report title")
@@ -131,6 +138,7 @@ _FIELDS = (
     "batch_size",
     "lr",
     "device",
+    "threads",
     "out",
     "title",
     "progress",

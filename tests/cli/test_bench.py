@@ -1,0 +1,114 @@
+"""``pixsmote bench`` on the command line: bad input, a config file, a tiny run."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pixsmote.cli import main
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    """Imbalanced digits 3/5/8 train and test .npz files, a one-class train and a
+    test set with a class the training set lacks."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = np.rint(d.images * (255.0 / 16.0)).astype(np.uint8)
+    y = d.target
+    root = tmp_path_factory.mktemp("cli-bench")
+    rng = np.random.default_rng(0)
+    tr, te = [], []
+    for c, n in ((3, 12), (5, 60), (8, 25)):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        tr.append(idx[:n])
+        te.append(idx[n : n + 10])
+    tr, te = np.concatenate(tr), np.concatenate(te)
+    lut = np.zeros(10, int)
+    lut[[3, 5, 8]] = [0, 1, 2]
+    names = np.array(["3", "5", "8"])
+    paths = {k: str(root / f"{k}.npz") for k in ("train", "test", "one", "unknown")}
+    np.savez(paths["train"], X=X[tr], y=lut[y[tr]], class_names=names)
+    np.savez(paths["test"], X=X[te], y=lut[y[te]], class_names=names)
+    np.savez(paths["one"], X=X[y == 3][:20], y=np.zeros(20, int))
+    extra = np.flatnonzero(np.isin(y, [3, 7]))[:30]
+    np.savez(paths["unknown"], X=X[extra], y=y[extra])
+    return paths
+
+
+def _fails(capsys, argv, code, *fragments):
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+def test_one_class_training_set(npz, capsys, tmp_path):
+    _fails(
+        capsys,
+        ["bench", "--train", npz["one"], "--out", str(tmp_path / "o")],
+        1,
+        "at least 2 classes",
+        "Got 1 class(es)",
+    )
+
+
+def test_test_set_with_unknown_labels(npz, capsys, tmp_path):
+    argv = ["bench", "--train", npz["train"], "--test", npz["unknown"]]
+    _fails(capsys, argv + ["--out", str(tmp_path / "o")], 1, "['7']", "lacks")
+
+
+@pytest.mark.parametrize(
+    "option, value, fragment",
+    [
+        ("--recipes", "none,smoot", "Unknown recipe. Expected one of ['none'"),
+        ("--model", "vgg", "Unknown model. Expected one of ["),
+        ("--aug", "warp", "Unknown augmentation. Expected one of ["),
+        ("--loss", "hinge", "Unknown loss. Expected one of ["),
+        ("--steps", "0", "steps must be an integer >= 1. Got 0 instead."),
+        ("--seeds", "x", "--seeds must be a count"),
+    ],
+)
+def test_bad_names_and_counts(npz, capsys, tmp_path, option, value, fragment):
+    argv = ["bench", "--train", npz["train"], option, value]
+    _fails(capsys, argv + ["--out", str(tmp_path / "o")], 2, fragment)
+    assert not (tmp_path / "o").exists()  # nothing written before the checks
+
+
+def test_missing_train_and_bad_config(capsys, tmp_path):
+    _fails(capsys, ["bench"], 2, "--train")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('train = "digits"\nstpes = 3\n')
+    _fails(capsys, ["bench", "--config", str(bad)], 2, "Unknown key", "'stpes'")
+    _fails(capsys, ["bench", "--config", str(tmp_path / "nope.toml")], 1, "nope")
+
+
+def test_config_file_run_and_resume(npz, capsys, tmp_path):
+    out = tmp_path / "study"
+    cfg = tmp_path / "study.toml"
+    cfg.write_text(
+        f'train = "{npz["train"]}"\ntest = ["{npz["test"]}"]\n'
+        f'recipes = "none,ros:loss=weighted-ce"\nsteps = 4\nseeds = 1\n'
+        f'batch-size = 16\nthreads = 1\nout = "{out}"\nprogress = false\n'
+    )
+    assert main(["bench", "--config", str(cfg), "--steps", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "ros:loss=weighted-ce" in printed and "report.html" in printed
+    config = json.loads(
+        (out / "02-ros_loss-weighted-ce/seed-0/config.json").read_text()
+    )
+    assert config["steps"] == 3 and config["loss"] == "weighted-ce"
+    assert config["train_counts_before"] == [
+        11,
+        54,
+        23,
+    ]  # 10% (rounded half to even) held out
+    results = json.loads((out / "01-none/seed-0/results.json").read_text())
+    assert list(results["test"]) == ["test"]
+    assert (out / "report.html").is_file() and (out / "report.md").is_file()
+
+    assert main(["bench", "--config", str(cfg), "--steps", "3"]) == 0
+    assert printed.count("skipped") < capsys.readouterr().out.count("skipped")

@@ -1,0 +1,52 @@
+"""``pixsmote demo``: the quick mode end to end, and the output-folder guard."""
+
+import pytest
+
+from pixsmote.bench._demo import MARKER, _prepare_out
+from pixsmote.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo") / "out"
+
+
+def test_quick_demo(demo_out, capsys):
+    assert main(["demo", "--quick", "--out", str(demo_out)]) == 0
+    out = capsys.readouterr().out
+    for fragment in (
+        "30 / 192 / 80",
+        "after SMOTE",
+        "digit 3",
+        "scatter-2d.png",
+        "Imbalanced vs SMOTE-balanced",
+        "ACSA",
+        "macro-F1",
+        "report.html",
+    ):
+        assert fragment in out, fragment
+    assert (demo_out / MARKER).is_file()
+    assert (demo_out / "report.html").is_file()
+    assert (demo_out / "scatter-3d.png").is_file()
+    assert (demo_out / "01-none" / "seed-0" / "results.json").is_file()
+    assert (demo_out / "02-smote" / "seed-0" / "results.json").is_file()
+
+
+def test_demo_overwrites_only_its_own_output(demo_out, capsys, tmp_path):
+    (demo_out / "stale.txt").write_text("old demo output")
+    _prepare_out(demo_out)  # what a second run does first
+    assert not (demo_out / "stale.txt").exists()
+    assert [p.name for p in demo_out.iterdir()] == [MARKER]
+
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep")
+    assert main(["demo", "--quick", "--out", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "not written by 'pixsmote demo'" in err and "Traceback" not in err
+    assert (other / "precious.txt").read_text() == "keep"
+
+
+def test_demo_bad_counts(capsys):
+    assert main(["demo", "--steps", "0"]) == 2
+    assert "--steps must be >= 1. Got 0 instead." in capsys.readouterr().err
