@@ -20,6 +20,7 @@ def test_quick_demo(demo_out, capsys):
         "digit 3",
         "scatter-2d.png",
         "Imbalanced vs SMOTE-balanced",
+        "20 steps",
         "ACSA",
         "macro-F1",
         "report.html",
@@ -28,8 +29,11 @@ def test_quick_demo(demo_out, capsys):
     assert (demo_out / MARKER).is_file()
     assert (demo_out / "report.html").is_file()
     assert (demo_out / "scatter-3d.png").is_file()
-    assert (demo_out / "01-none" / "seed-0" / "results.json").is_file()
-    assert (demo_out / "02-smote" / "seed-0" / "results.json").is_file()
+    assert (demo_out / "report.md").is_file()
+    bench = demo_out / "steps-20"
+    assert (bench / "01-none" / "seed-0" / "results.json").is_file()
+    assert (bench / "02-smote" / "seed-0" / "results.json").is_file()
+    assert "smote (20 steps)" in (demo_out / "report.md").read_text()
 
 
 def test_demo_overwrites_only_its_own_output(demo_out, capsys, tmp_path):
@@ -49,4 +53,8 @@ def test_demo_overwrites_only_its_own_output(demo_out, capsys, tmp_path):
 
 def test_demo_bad_counts(capsys):
     assert main(["demo", "--steps", "0"]) == 2
-    assert "--steps must be >= 1. Got 0 instead." in capsys.readouterr().err
+    assert "--steps must be one or more" in capsys.readouterr().err
+    assert main(["demo", "--steps", "50,x"]) == 2
+    assert "Got '50,x' instead." in capsys.readouterr().err
+    assert main(["demo", "--seeds", "0"]) == 2
+    assert "--seeds must be >= 1. Got 0 instead." in capsys.readouterr().err

@@ -14,6 +14,7 @@ only.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from pixsmote.bench._data import resolve_data
 from pixsmote.bench._recipes import parse_recipe
 from pixsmote.bench._runner import BenchResult, limit_threads, run_bench
 
-__all__ = ["DEMO_SPLIT", "DemoSettings", "run_demo", "MARKER"]
+__all__ = ["DEMO_SPLIT", "DemoResult", "DemoSettings", "run_demo", "MARKER"]
 
 #: The protocol split the demo trains on.
 DEMO_SPLIT = "digits-seed-3"
@@ -48,8 +49,12 @@ class DemoSettings:
         Output folder; refused if it exists and was not made by the demo.
     seeds : int
         Seeds per recipe.
-    steps : int
-        Optimiser steps per run (same for both recipes).
+    steps : tuple of int
+        Training budgets, in optimiser steps per run (the same for both
+        recipes). Each budget is a separate comparison: a short one (50 steps,
+        about 10 passes over the imbalanced set) where the minority classes
+        have been seen few times, and a long one (400 steps) where every class
+        has been seen often. Both are fixed in advance and both are reported.
     batch_size : int
     lr : float
     model, aug : str
@@ -61,7 +66,7 @@ class DemoSettings:
 
     out: str = "runs/demo"
     seeds: int = 3
-    steps: int = 400
+    steps: tuple[int, ...] = (50, 400)
     batch_size: int = 32
     lr: float = 0.05
     model: str = "small-cnn"
@@ -72,7 +77,27 @@ class DemoSettings:
     @classmethod
     def quick(cls, **kw) -> DemoSettings:
         """A seconds-long variant for tests: one seed, a few steps."""
-        return cls(**{"seeds": 1, "steps": 20, "progress": False, **kw})
+        return cls(**{"seeds": 1, "steps": (20,), "progress": False, **kw})
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` returns.
+
+    Attributes
+    ----------
+    benches : dict of int to BenchResult
+        One bench per training budget (steps), written to ``out/steps-<N>``.
+    html, md : pathlib.Path
+        The demo's report (all budgets), ``out/report.html`` and ``report.md``.
+    comparison : str
+        The printed imbalanced-vs-balanced table.
+    """
+
+    benches: dict[int, BenchResult]
+    html: Path
+    md: Path
+    comparison: str
 
 
 def _prepare_out(out: Path) -> None:
@@ -106,30 +131,39 @@ def _class_table(names, rows: dict[str, np.ndarray]) -> str:
     return "\n".join(fmt.format(*r) for r in [header, *body])
 
 
-def _comparison(runs, test: str) -> str:
-    """Imbalanced vs SMOTE-balanced, one line per metric, with the difference."""
+_METRICS = (
+    ("acsa", "ACSA"),
+    ("gm", "GM"),
+    ("macro_f1", "macro-F1"),
+    ("accuracy", "accuracy"),
+)
+
+
+def _comparison(results: dict[int, BenchResult], test: str = "test") -> str:
+    """Imbalanced vs SMOTE-balanced per budget and metric, with the difference."""
     from pixsmote.report import summarize
 
-    rows = {r["recipe"]: r for r in summarize(runs) if r["test"] == test}
-    if "none" not in rows or "smote" not in rows:
-        return "(no test results)"
-    a, b = rows["none"], rows["smote"]
     lines = [
-        f"{'metric (%)':<12}{'imbalanced':>16}{'SMOTE-balanced':>18}{'difference':>12}"
+        f"{'budget':<11}{'metric (%)':<11}{'imbalanced':>14}{'SMOTE-balanced':>17}"
+        f"{'difference':>12}"
     ]
-    for key, name in (
-        ("acsa", "ACSA"),
-        ("gm", "GM"),
-        ("macro_f1", "macro-F1"),
-        ("accuracy", "accuracy"),
-    ):
-        ma, sa, mb, sb = (a[f"{key}_mean"], a[f"{key}_std"],
-                          b[f"{key}_mean"], b[f"{key}_std"])  # fmt: skip
-        lines.append(
-            f"{name:<12}{f'{ma:.1f} ± {sa:.1f}':>16}{f'{mb:.1f} ± {sb:.1f}':>18}"
-            f"{mb - ma:>+12.1f}"
-        )
-    lines.append(f"(mean ± std over {a['n']} seed(s), test set {test!r})")
+    n = 0
+    for steps, result in results.items():
+        rows = {r["recipe"]: r for r in summarize(result.runs) if r["test"] == test}
+        if "none" not in rows or "smote" not in rows:
+            lines.append(f"{f'{steps} steps':<11}(no test results)")
+            continue
+        a, b = rows["none"], rows["smote"]
+        n = a["n"]
+        for i, (key, name) in enumerate(_METRICS):
+            ma, sa = a[f"{key}_mean"], a[f"{key}_std"]
+            mb, sb = b[f"{key}_mean"], b[f"{key}_std"]
+            budget = f"{steps} steps" if i == 0 else ""
+            lines.append(
+                f"{budget:<11}{name:<11}{f'{ma:.1f} ± {sa:.1f}':>14}"
+                f"{f'{mb:.1f} ± {sb:.1f}':>17}{mb - ma:>+12.1f}"
+            )
+    lines.append(f"(test set {test!r}, mean ± std over {n} seed(s))")
     return "\n".join(lines)
 
 
@@ -137,7 +171,7 @@ def run_demo(
     settings: DemoSettings | None = None,
     *,
     echo: Callable[[str], None] | None = print,
-) -> BenchResult:
+) -> DemoResult:
     """Run the demo: class table, scatter, imbalanced vs SMOTE, report.
 
     Parameters
@@ -148,8 +182,7 @@ def run_demo(
 
     Returns
     -------
-    BenchResult
-        Of the underlying :func:`~pixsmote.bench.run_bench` call.
+    DemoResult
 
     Raises
     ------
@@ -161,7 +194,7 @@ def run_demo(
         return _run_demo(s, echo or (lambda text: None))
 
 
-def _run_demo(s: DemoSettings, say: Callable[[str], None]) -> BenchResult:
+def _run_demo(s: DemoSettings, say: Callable[[str], None]) -> DemoResult:
     from pixsmote import report
     from pixsmote.data import load_split
 
@@ -208,39 +241,61 @@ def _run_demo(s: DemoSettings, say: Callable[[str], None]) -> BenchResult:
         f"crosses): {paths[0]} (2-D), {paths[1]} (3-D)"
     )
 
-    config = BenchConfig(
-        train=DEMO_SPLIT,
-        recipes=["none", "smote"],
-        aug=s.aug,
-        loss="ce",
-        model=s.model,
-        steps=s.steps,
-        seeds=s.seeds,
-        out=str(out),
-        batch_size=s.batch_size,
-        lr=s.lr,
-        progress=s.progress,
-        threads=s.threads,
-        title="pixsmote demo: imbalanced vs SMOTE-balanced digits (30/192/80 case)",
-    )
     say(
-        f"\nTraining {s.model} with {s.aug}, {s.steps} steps x batch {s.batch_size} "
-        f"per run, seeds 0..{s.seeds - 1}: 'none' = imbalanced, 'smote' = "
-        "SMOTE-balanced (resampled with the run's seed). Checkpoint: best "
-        "validation ACSA."
+        f"\nTraining {s.model} with {s.aug} (batch {s.batch_size}), seeds "
+        f"0..{s.seeds - 1}, for each budget of {list(s.steps)} steps: 'none' = "
+        "imbalanced, 'smote' = SMOTE-balanced (resampled with the run's seed). "
+        "Checkpoint: best validation ACSA; the test set is used once at the end."
     )
-    result = run_bench(
-        config,
-        data=data,
-        echo=say,
-        command=f"pixsmote demo --out {out} --seeds {s.seeds} --steps {s.steps}",
+    results: dict[int, BenchResult] = {}
+    for steps in s.steps:
+        config = BenchConfig(
+            train=DEMO_SPLIT,
+            recipes=["none", "smote"],
+            aug=s.aug,
+            loss="ce",
+            model=s.model,
+            steps=steps,
+            seeds=s.seeds,
+            out=str(out / f"steps-{steps}"),
+            batch_size=s.batch_size,
+            lr=s.lr,
+            progress=s.progress,
+            threads=s.threads,
+            title=f"pixsmote demo: {steps} steps",
+        )
+        say(f"\n--- budget: {steps} steps per run")
+        results[steps] = run_bench(config, data=data, echo=say)
+
+    # One report for the whole demo, recipes labelled with their budget.
+    runs = [
+        dataclasses.replace(run, recipe=f"{run.recipe} ({steps} steps)")
+        for steps, result in results.items()
+        for run in result.runs
+    ]
+    label = "smote (seed 0)"
+    html, md = report.write_report(
+        out,
+        runs,
+        title="pixsmote demo: imbalanced vs SMOTE-balanced digits (the 30/192/80 case)",
+        scatter={label: (data.X, data.y, smote.X, smote.y, smote.synthetic)},
+        grids={label: (data.X, smote.plan, smote.X[smote.synthetic])},
+        commands=(
+            f"pixsmote demo --out {out} --seeds {s.seeds} --steps "
+            + ",".join(map(str, s.steps))
+        ),
         notes=[
-            "The original case had 30 / 192 / 80 training images; digits has ~180 "
-            "per class, so the split keeps the proportions (x 0.6).",
-            f"Scatter of the demo's class balance: {paths[0]}, {paths[1]}.",
+            "The original case had 30 / 192 / 80 training images (6.4:1); digits "
+            "has ~180 images per class, so the split keeps the proportions (x 0.6): "
+            f"{split.description}.",
+            f"Both recipes train {s.model} with {s.aug} for the same number of "
+            f"steps (batch {s.batch_size}, peak lr {s.lr}) and seeds; each budget "
+            f"in {list(s.steps)} is a separate comparison, fixed before looking at "
+            "any result. Checkpoints are chosen on validation ACSA only.",
         ],
     )
+    comparison = _comparison(results)
     say("\nImbalanced vs SMOTE-balanced, both with MixUp:")
-    say(_comparison(result.runs, "test"))
-    say(f"\nreport: {result.html}\ntotal time {time.perf_counter() - t0:.0f} s")
-    return result
+    say(comparison)
+    say(f"\nreport: {html}\ntotal time {time.perf_counter() - t0:.0f} s")
+    return DemoResult(results, html, md, comparison)

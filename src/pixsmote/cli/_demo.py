@@ -36,7 +36,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", type=int, default=d.seeds, metavar="N", help="seeds")
     p.add_argument(
-        "--steps", type=int, default=d.steps, metavar="N", help="steps per run"
+        "--steps",
+        default=",".join(map(str, d.steps)),
+        metavar="N[,N...]",
+        help="training budget(s) in steps per run; each is its own comparison",
     )
     p.add_argument(
         "--quick",
@@ -57,15 +60,22 @@ def run(args: argparse.Namespace) -> int:
     """Run ``pixsmote demo``; returns the exit status."""
     from pixsmote.bench._demo import DemoSettings, run_demo
 
-    for name in ("seeds", "steps"):
-        value = getattr(args, name)
-        if value < 1:
-            raise UsageError(f"--{name} must be >= 1. Got {value} instead.")
+    if args.seeds < 1:
+        raise UsageError(f"--seeds must be >= 1. Got {args.seeds} instead.")
+    try:
+        steps = tuple(int(t) for t in str(args.steps).split(",") if t.strip())
+    except ValueError:
+        steps = ()
+    if not steps or min(steps) < 1 or len(set(steps)) != len(steps):
+        raise UsageError(
+            "--steps must be one or more distinct integers >= 1, comma-separated. "
+            f"Got {args.steps!r} instead."
+        )
     if args.quick:
         settings = DemoSettings.quick(out=args.out)
     else:
         settings = DemoSettings(
-            out=args.out, seeds=args.seeds, steps=args.steps, progress=args.progress
+            out=args.out, seeds=args.seeds, steps=steps, progress=args.progress
         )
     run_demo(settings)
     return 0
