@@ -77,6 +77,11 @@ def flatten_images(X, y, *, allow_object=False):
     return X, shape
 
 
+def label_repr(label):
+    """``1`` rather than ``np.int64(1)`` in messages; strings stay quoted."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
 def resolve_k(param_name, k, default, n_fit, class_label, *, extra=1):
     """Number of neighbours to use for a class of ``n_fit`` candidates.
 
@@ -89,14 +94,14 @@ def resolve_k(param_name, k, default, n_fit, class_label, *, extra=1):
         k_eff = min(default, n_fit - extra)
         if k_eff < 1:
             raise ValueError(
-                f"Class {class_label!r} has {n_fit} sample(s): too few to find even "
+                f"Class {label_repr(class_label)} has {n_fit} sample(s): too few to find even "
                 f"one neighbour ({param_name}='auto'). Use RandomOverSampler for this "
                 "class, or drop it. Got a class of size "
                 f"{n_fit} instead."
             )
         if k_eff < default:
             warnings.warn(
-                f"Class {class_label!r} has {n_fit} samples; using {param_name}="
+                f"Class {label_repr(class_label)} has {n_fit} samples; using {param_name}="
                 f"{k_eff} instead of {default} for it ({param_name}='auto').",
                 UserWarning,
                 stacklevel=4,
@@ -104,7 +109,7 @@ def resolve_k(param_name, k, default, n_fit, class_label, *, extra=1):
         return k_eff
     if isinstance(k, numbers.Integral) and n_fit < k + extra:
         raise ValueError(
-            f"Class {class_label!r} has {n_fit} sample(s), too few for "
+            f"Class {label_repr(class_label)} has {n_fit} sample(s), too few for "
             f"{param_name}={k}: each sample needs {k} neighbours of its class. Use a "
             f"smaller {param_name} (at most {n_fit - extra}), {param_name}='auto', or "
             f"RandomOverSampler. Got {param_name}={k} instead."
