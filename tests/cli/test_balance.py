@@ -264,3 +264,16 @@ def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
     assert b"interrupted" in err and b"Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
     assert os.path.exists(src / "a" / "0.png")
+
+
+def test_existing_npz_manifest_is_refused_before_reading(tmp_path, capsys):
+    (tmp_path / "bal.manifest.csv").write_text("mine\n")
+    argv = [
+        "balance",
+        str(tmp_path / "no-such-input"),
+        "--out",
+        str(tmp_path / "bal.npz"),
+    ]
+    assert main(argv) == 2
+    assert "bal.manifest.csv already exists" in capsys.readouterr().err
+    assert (tmp_path / "bal.manifest.csv").read_text() == "mine\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pixsmote.cli._inspect import (
     _NO_AUTO_DEFAULT,
@@ -77,7 +78,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from pixsmote._errors import UsageError
-    from pixsmote.data import balance, format_counts
+    from pixsmote.data import balance, format_counts, manifest_path_for
 
     if args.k_neighbors < 1:
         raise UsageError(
@@ -87,6 +88,15 @@ def run(args) -> int:
         raise UsageError(
             f"--chunk-size must be at least 1. Got {args.chunk_size} instead."
         )
+    targets = [Path(args.out)]
+    if targets[0].suffix.lower() == ".npz":
+        targets.append(manifest_path_for(targets[0]))
+    for target in targets:  # fail before reading a large dataset
+        if (target.exists() or target.is_symlink()) and not args.overwrite:
+            raise UsageError(
+                f"{target} already exists. Pass --overwrite to replace it, or "
+                "choose another --out."
+            )
     dataset = load_source(args)
     print_skipped(dataset, sys.stderr)
     result = balance(
