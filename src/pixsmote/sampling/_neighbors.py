@@ -142,15 +142,14 @@ class BlockKNN:
                 f"n_samples_fit = {self.n_samples_fit_}, n_samples = {Q.shape[0]}"
             )
         rows = self._rows(F.shape[1])
-        nq = Q.shape[0]
-        dist = np.empty((nq, self.n_samples_fit_), dtype=np.float64)
-        q_sq = np.empty(nq, dtype=np.float64)
-        for qs in range(0, nq, rows):
-            qb = Q[qs : qs + rows].astype(np.float32)
-            q_sq[qs : qs + rows] = np.einsum("ij,ij->i", qb, qb, dtype=np.float64)
-            for fs in range(0, self.n_samples_fit_, rows):
-                fb = F[fs : fs + rows].astype(np.float32)
-                dist[qs : qs + rows, fs : fs + rows] = qb @ fb.T
+        if Q is F:
+            # The samplers always query the fitted set itself. Its Gram matrix is
+            # symmetric, so compute only the blocks on and above the diagonal,
+            # mirror them, and reuse fit's (exact, integer) squared norms: half
+            # the GEMM work and a third fewer float32 block conversions.
+            dist, q_sq = self._self_gram(F, rows), self._sq
+        else:
+            dist, q_sq = self._cross_gram(Q, F, rows)
         dist *= -2.0
         dist += q_sq[:, None]
         dist += self._sq[None, :]
@@ -161,3 +160,27 @@ class BlockKNN:
         if return_distance:
             return np.sqrt(np.take_along_axis(dist, idx, axis=1)), idx
         return idx
+
+    def _self_gram(self, F, rows):
+        n = self.n_samples_fit_
+        dist = np.empty((n, n), dtype=np.float64)
+        for i in range(0, n, rows):
+            bi = F[i : i + rows].astype(np.float32)
+            dist[i : i + rows, i : i + rows] = bi @ bi.T
+            for j in range(i + rows, n, rows):
+                g = bi @ F[j : j + rows].astype(np.float32).T
+                dist[i : i + rows, j : j + rows] = g
+                dist[j : j + rows, i : i + rows] = g.T
+        return dist
+
+    def _cross_gram(self, Q, F, rows):
+        nq = Q.shape[0]
+        dist = np.empty((nq, self.n_samples_fit_), dtype=np.float64)
+        q_sq = np.empty(nq, dtype=np.float64)
+        for qs in range(0, nq, rows):
+            qb = Q[qs : qs + rows].astype(np.float32)
+            q_sq[qs : qs + rows] = np.einsum("ij,ij->i", qb, qb, dtype=np.float64)
+            for fs in range(0, self.n_samples_fit_, rows):
+                fb = F[fs : fs + rows].astype(np.float32)
+                dist[qs : qs + rows, fs : fs + rows] = qb @ fb.T
+        return dist, q_sq
