@@ -49,3 +49,5 @@ def test_errors():
         get_model("small-cnn", 2, 10, 28)
     with pytest.raises(UsageError, match="n_classes"):
         get_model("small-cnn", 1, 1, 28)
+    with pytest.raises(UsageError, match="Bad option for model 'resnet20'"):
+        get_model("resnet20", 1, 10, 28, width=2)

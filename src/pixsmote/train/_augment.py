@@ -496,13 +496,10 @@ def get_augmentation(name: str, image_size, channels: int, **kw) -> Augmentation
     Augmentation
         Callable ``aug(x, y) -> Batch`` with ``set_progress(epoch, fraction)``.
     """
-    factory = AUGMENTATIONS.lookup(name)
+    AUGMENTATIONS.lookup(name)  # unknown names first
     if channels not in (1, 3):
         raise UsageError(
             f"channels must be 1 or 3. Expected one of [1, 3]. Got {channels!r} "
             "instead."
         )
-    try:
-        return factory(image_size, channels, **kw)
-    except TypeError as exc:  # an unknown keyword: a user error, not a bug
-        raise UsageError(f"Bad option for augmentation {name!r}: {exc}.") from exc
+    return AUGMENTATIONS.build(name, image_size, channels, **kw)

@@ -310,11 +310,7 @@ def get_loss(name: str, class_counts, **kw) -> Loss:
     Cao, Wei, Gaidon, Arechiga, Ma (2019). Learning imbalanced datasets with
     label-distribution-aware margin loss. NeurIPS.
     """
-    factory = LOSSES.lookup(name)
-    try:
-        return factory(class_counts, **kw)
-    except TypeError as exc:  # an unknown keyword: a user error
-        raise UsageError(f"Bad option for loss {name!r}: {exc}.") from exc
+    return LOSSES.build(name, class_counts, **kw)
 
 
 def mixed_loss(criterion, logits, y, y_b=None, lam=1.0) -> torch.Tensor:

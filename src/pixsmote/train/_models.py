@@ -263,6 +263,7 @@ def get_model(
     image_size: int | tuple[int, int],
     *,
     head_scale: float | None = None,
+    **kw,
 ) -> nn.Module:
     """Build a freshly initialised model.
 
@@ -280,6 +281,9 @@ def get_model(
     head_scale : float, optional
         If given, the classifier is a cosine :class:`NormedLinear` with this
         scale (for LDAM); otherwise a plain linear layer.
+    **kw
+        Options of the model's factory (none of the built-in models has any);
+        unknown ones raise :class:`UsageError`.
 
     Returns
     -------
@@ -294,7 +298,7 @@ def get_model(
     He, Zhang, Ren, Sun (2016). Deep residual learning for image recognition. CVPR.
     Szegedy et al. (2015). Going deeper with convolutions. CVPR.
     """
-    factory = MODELS.lookup(name)
+    MODELS.lookup(name)  # unknown names first
     size = min(image_size) if isinstance(image_size, tuple | list) else image_size
     if in_channels not in (1, 3):
         raise UsageError(
@@ -308,4 +312,6 @@ def get_model(
             f"image_size must be at least 8 pixels per side. Got {image_size!r} "
             "instead."
         )
-    return factory(int(in_channels), int(n_classes), int(size), head_scale)
+    return MODELS.build(
+        name, int(in_channels), int(n_classes), int(size), head_scale, **kw
+    )

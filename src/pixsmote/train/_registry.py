@@ -9,6 +9,7 @@ lists the valid names.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -54,3 +55,15 @@ class Registry(dict):
                 f"Got {name!r} instead."
             )
         return self[name]
+
+    def build(self, name: str, *args: Any, **kw: Any) -> Any:
+        """``self.lookup(name)(*args, **kw)``, with unknown or missing keyword
+        options reported as a :class:`~pixsmote._errors.UsageError` (checked
+        against the factory's signature before calling it, so a ``TypeError``
+        raised inside the factory still surfaces as the bug it is)."""
+        factory = self.lookup(name)
+        try:
+            inspect.signature(factory).bind(*args, **kw)
+        except TypeError as exc:
+            raise UsageError(f"Bad option for {self.kind} {name!r}: {exc}.") from exc
+        return factory(*args, **kw)
