@@ -36,7 +36,9 @@ def test_quick_demo(demo_out, capsys):
     assert "smote (20 steps)" in (demo_out / "report.md").read_text()
 
 
-def test_demo_overwrites_only_its_own_output(demo_out, capsys, tmp_path):
+def test_demo_overwrites_only_its_own_output(capsys, tmp_path):
+    demo_out = tmp_path / "demo"
+    _prepare_out(demo_out)  # a first run: creates the folder and its marker
     (demo_out / "stale.txt").write_text("old demo output")
     _prepare_out(demo_out)  # what a second run does first
     assert not (demo_out / "stale.txt").exists()

@@ -22,7 +22,7 @@ The pieces, each usable on its own::
   exists).
 """
 
-from pixsmote.bench._balance import Balanced, balance_training, epoch_seed
+from pixsmote.bench._balance import Balanced, balance_training
 from pixsmote.bench._config import DEFAULT_STEPS, BenchConfig, load_config
 from pixsmote.bench._data import BenchData, holdout_split, resolve_data
 from pixsmote.bench._recipes import (
@@ -53,7 +53,6 @@ __all__ = [
     "RunRecord",
     "balance_training",
     "command_line",
-    "epoch_seed",
     "holdout_split",
     "list_recipes",
     "load_config",

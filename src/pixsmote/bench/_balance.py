@@ -13,7 +13,7 @@ import numpy as np
 from pixsmote._errors import DataError
 from pixsmote.bench._recipes import Recipe
 
-__all__ = ["Balanced", "balance_training", "epoch_seed"]
+__all__ = ["Balanced", "balance_training"]
 
 
 @dataclass
@@ -41,11 +41,6 @@ class Balanced:
     plan: Any = None
     epoch_data: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
     time_s: float = 0.0
-
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The sampler seed of an online recipe's ``epoch`` (0-based)."""
-    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
 def _pixsmote(name: str, params: dict, X, y, seed: int):
@@ -94,8 +89,9 @@ def balance_training(
     X, y : numpy.ndarray
         The original training set (uint8 images, int labels).
     seed : int
-        The run's seed: the sampler's ``random_state`` (online recipes derive
-        one per epoch with :func:`epoch_seed`).
+        The run's seed: the sampler's ``random_state`` (online recipes: the
+        seed of :func:`pixsmote.torch.online_train_data`, which derives each
+        epoch's plan from ``(seed, epoch)``).
 
     Returns
     -------
@@ -113,17 +109,20 @@ def balance_training(
             spec.sampler, recipe.params, X, y, seed
         )
         return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
-    # online: epoch 0 is computed now (for the report and the class counts); each
-    # later epoch draws a fresh plan from its own seed.
-    first = _pixsmote(spec.sampler, recipe.params, X, y, epoch_seed(seed, 0))
+    # online: pixsmote.torch draws a fresh plan each epoch from (seed, epoch),
+    # reusing one neighbour graph; epoch 0 is built now for the report and the
+    # class counts, and handed to the training loop without being rebuilt.
+    from pixsmote.torch import online_train_data
+
+    arrays = online_train_data(
+        f"online-{spec.sampler}", X, y, seed=seed, **recipe.params
+    )
+    X0, y0 = arrays(0)
+    idx, plan = arrays.dataset.epoch_plan(0)
     elapsed = time.perf_counter() - t0
+    synthetic = np.arange(len(y0)) >= len(idx)
 
     def epoch_data(epoch: int) -> tuple[np.ndarray, np.ndarray]:
-        if epoch == 0:
-            return first[0], first[1]
-        X_e, y_e, _, _ = _pixsmote(
-            spec.sampler, recipe.params, X, y, epoch_seed(seed, epoch)
-        )
-        return X_e, y_e
+        return (X0, y0) if epoch == 0 else arrays(epoch)
 
-    return Balanced(first[0], first[1], first[2], first[3], epoch_data, elapsed)
+    return Balanced(X0, y0, synthetic, plan, epoch_data, elapsed)

@@ -106,6 +106,9 @@ def _build_registry() -> dict[str, RecipeSpec]:
 #: Recipe name -> :class:`RecipeSpec`, in listing order.
 RECIPES: dict[str, RecipeSpec] = _build_registry()
 
+#: Names that repeat another recipe (left out of ``all``).
+ALIASES = frozenset({"undersample"})
+
 
 def list_recipes(kind: str | None = None) -> list[str]:
     """Names of the registered recipes, optionally only those of one ``kind``."""
@@ -230,7 +233,7 @@ def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
     Overrides contain commas too, so a comma-separated item holding ``=`` but no
     ``:`` continues the previous recipe: ``"none,smote:aug=mixup,loss=focal"``
     is ``none`` and ``smote:aug=mixup,loss=focal``. ``all`` expands to every
-    registered recipe.
+    registered recipe but the aliases (``undersample`` = ``rus``).
 
     Raises
     ------
@@ -248,7 +251,7 @@ def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
             if "=" in token and ":" not in token and texts:
                 texts[-1] += "," + token
             elif token == "all":
-                texts.extend(RECIPES)
+                texts.extend(n for n in RECIPES if n not in ALIASES)
             else:
                 texts.append(token)
     if not texts:
