@@ -112,3 +112,18 @@ def test_synthesize_chunks_and_memmap(tmp_path, make_images):
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), whole)
     with pytest.raises(ValueError, match="out must have shape"):
         synthesize(X, plan, out=np.empty((1, 8, 8, 3), np.uint8))
+
+
+def test_get_sampler_routes_k_neighbors():
+    from pixsmote._errors import UsageError
+    from pixsmote.sampling import get_sampler
+
+    assert get_sampler("smote-enn", k_neighbors=3, random_state=1).smote.k_neighbors == 3
+    assert get_sampler("smote-tomek", k_neighbors=2).smote.k_neighbors == 2
+    assert get_sampler("adasyn", k_neighbors=4).n_neighbors == 4
+    assert get_sampler("borderline2").kind == "borderline-2"
+    get_sampler("ros", k_neighbors=3, neighbor_space="pca")  # no neighbours: ignored
+    with pytest.raises(UsageError, match="Unknown sampler 'smot'.*Expected one of"):
+        get_sampler("smot")
+    with pytest.raises(UsageError, match="has no parameter 'kind'"):
+        get_sampler("smote", kind="borderline-1")

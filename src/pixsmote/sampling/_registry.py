@@ -85,9 +85,10 @@ def get_sampler(name: str, **params):
     """A new instance of the sampler registered as ``name``.
 
     Parameters are the entry's own (e.g. ``kind``) updated with ``params``;
-    parameters the class does not take are dropped only if they are
-    ``neighbor_space``/``n_components``/``k_neighbors`` and the class lacks them
-    (random samplers), so one CLI can drive every sampler.
+    ``k_neighbors`` reaches ADASYN as ``n_neighbors`` and SMOTE+ENN/Tomek through
+    their inner SMOTE; ``neighbor_space``/``n_components``/``k_neighbors`` are
+    ignored by the random samplers, which have no neighbours, so one CLI can
+    drive every sampler. Any other unknown parameter is a ``UsageError``.
     """
     try:
         spec = SAMPLERS[name]
@@ -106,6 +107,18 @@ def get_sampler(name: str, **params):
                 f"Sampler {name!r} has no parameter {key!r}. Expected one of "
                 f"{sorted(accepted)}. Got {key!r} instead."
             )
-    if "k_neighbors" in params and "n_neighbors" in accepted and "k_neighbors" not in accepted:
-        kw["n_neighbors"] = params["k_neighbors"]  # ADASYN names it n_neighbors
+    k = params.get("k_neighbors")
+    if k is not None and "k_neighbors" not in accepted:
+        if "n_neighbors" in accepted:  # ADASYN names it n_neighbors
+            kw["n_neighbors"] = k
+        elif "smote" in accepted and kw.get("smote") is None:
+            # SMOTE+ENN/Tomek take k through their inner SMOTE, which must then
+            # carry the sampler-level settings too.
+            kw["smote"] = SMOTE(
+                k_neighbors=k,
+                sampling_strategy=kw.get("sampling_strategy", "auto"),
+                random_state=kw.get("random_state"),
+                neighbor_space=kw.get("neighbor_space", "pixel"),
+                n_components=kw.get("n_components"),
+            )
     return spec.cls(**kw)
