@@ -164,7 +164,7 @@ def main(argv=None) -> int:
         runs: dict[str, list[float]] = {"bare": []} | {
             f"fit/{a}": [] for a in args.augs
         }
-        for _ in range(args.repeats):
+        for rep in range(args.repeats):
             runs["bare"].append(
                 bare_loop(
                     model_name,
@@ -189,6 +189,8 @@ def main(argv=None) -> int:
                         lr,
                     )
                 )
+            last = ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items())
+            print(f"  {model_name} repeat {rep + 1}: {last} images/s", flush=True)
         bare_mean = statistics.mean(runs["bare"])
         for variant, ips in runs.items():
             mean = statistics.mean(ips)
