@@ -1,0 +1,699 @@
+"""Write docs/benchmarks.md from the study's run folders (no hand-typed numbers).
+
+Reads ``benchmarks/results/study/`` (``results.json``, ``metrics.csv``,
+``config.json`` of every run, ``runlog.jsonl``, ``machine.json``,
+``combos.json``), DeepSMOTE's reported rows from the protocol
+(``PROTOCOL.md``), and ``benchmarks/results/resample_cost.json`` when present,
+and writes:
+
+* ``docs/benchmarks.md`` -- the report, with the matrix's coverage;
+* ``docs/figures/study-*.png`` -- small figures (curves, per-class recall,
+  synthetic-image grids);
+* ``benchmarks/results/which_method.md`` -- the "Which method should I use?"
+  paragraph for the README, from the same numbers.
+
+Usage::
+
+    python benchmarks/make_study_report.py [--protocol PATH] [--no-grids]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import study  # noqa: E402
+
+RESULTS = study.RESULTS
+DOC = ROOT / "docs" / "benchmarks.md"
+FIGURES = ROOT / "docs" / "figures"
+WHICH = HERE / "results" / "which_method.md"
+RESAMPLE_COST = HERE / "results" / "resample_cost.json"
+PROTOCOL_CANDIDATES = [
+    ROOT / "shared" / "PROTOCOL.md",
+    ROOT.parent / "shared" / "PROTOCOL.md",
+]
+
+#: Our test-set names -> DeepSMOTE's column in the protocol's table.
+TESTS = {
+    "test": ("official balanced test set (10,000 images)", 1),
+    "test-imbalanced": ("imbalanced cut of the official test set (2,249 images)", 0),
+}
+TAIL = [6, 7, 8, 9]
+METRICS = [
+    ("acsa", "ACSA"),
+    ("gm", "GM"),
+    ("macro_f1", "macro-F1"),
+    ("accuracy", "acc."),
+]
+GROUP_NAMES = {
+    "baseline": "baseline",
+    "loss": "loss-side",
+    "pixsmote": "pixsmote sampler",
+    "imblearn": "imbalanced-learn",
+    "online": "pixsmote online",
+    "combination": "combination",
+}
+
+
+# ------------------------------------------------------------------ reading
+def load_study(cfg: dict):
+    """{split: {recipe: [Run, ...]}} for finished runs, plus each recipe's group."""
+    from pixsmote.report import load_runs
+
+    by_split: dict[str, dict[str, list]] = {}
+    groups: dict[str, str] = {}
+    for split in cfg["splits"]:
+        root = RESULTS / split
+        runs = load_runs(root) if root.is_dir() else []
+        runs = [r for r in runs if r.results.get("test")]
+        table: dict[str, list] = defaultdict(list)
+        for r in sorted(runs, key=lambda r: r.seed or 0):
+            table[r.recipe].append(r)
+        by_split[split] = table
+        best = study.choose_best_smote(cfg, split)
+        for group, recipe in study.recipe_matrix(best):
+            groups.setdefault(_label(recipe), group)
+    return by_split, groups
+
+
+def _label(recipe: str) -> str:
+    from pixsmote.bench import parse_recipe
+
+    return parse_recipe(recipe).label
+
+
+def read_protocol(
+    path: Path | None,
+) -> tuple[Path | None, list[tuple[str, list, list]]]:
+    """DeepSMOTE's reported rows: (method, [imbalanced test], [balanced test])."""
+    candidates = [path] if path else PROTOCOL_CANDIDATES
+    for p in candidates:
+        if p and p.is_file():
+            rows = []
+            for line in p.read_text().splitlines():
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if len(cells) != 3 or "/" not in cells[1]:
+                    continue
+                try:
+                    a = [float(x) for x in cells[1].split("/")]
+                    b = [float(x) for x in cells[2].split("/")]
+                except ValueError:
+                    continue
+                if len(a) == 3 and len(b) == 3:
+                    rows.append((cells[0], a, b))
+            return p, rows
+    return None, []
+
+
+def mean_std(values) -> tuple[float, float, int]:
+    v = np.array([x for x in values if x is not None and math.isfinite(x)], float)
+    if v.size == 0:
+        return float("nan"), float("nan"), 0
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0, int(v.size)
+
+
+def cell(values, digits: int = 1) -> str:
+    m, s, n = mean_std(values)
+    if n == 0:
+        return "–"
+    return f"{m:.{digits}f} ± {s:.{digits}f}" if n > 1 else f"{m:.{digits}f}"
+
+
+def metric_values(runs, test: str, key: str) -> list[float]:
+    out = []
+    for r in runs:
+        v = r.tests.get(test, {}).get(key)
+        out.append(100.0 * float(v) if v is not None else float("nan"))
+    return out
+
+
+def recall_values(runs, test: str, c: int) -> list[float]:
+    out = []
+    for r in runs:
+        rec = r.tests.get(test, {}).get("per_class_recall") or []
+        v = rec[c] if c < len(rec) else None
+        out.append(100.0 * float(v) if v is not None else float("nan"))
+    return out
+
+
+def md_table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def fmt_minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
+
+
+# ------------------------------------------------------------------ figures
+def save_png(fig, name: str, dpi: int = 72) -> str:
+    from pixsmote.report import figure_png
+
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    path = FIGURES / name
+    path.write_bytes(figure_png(fig, dpi=dpi))
+    return f"figures/{name}"
+
+
+def synthetic_grids(split: str, recipes: list[str]) -> list[tuple[str, str]]:
+    """Grids of synthetic images (parents | child) for `recipes`, split seed 0."""
+    from pixsmote.bench import balance_training, parse_recipe, resolve_data
+    from pixsmote.report import plot_synthetic_grid
+
+    data = resolve_data(split, None, None, split_seed=0)
+    out = []
+    for recipe in recipes:
+        b = balance_training(parse_recipe(recipe), data.X, data.y, 0)
+        if b.plan is None or len(b.plan) == 0:
+            continue
+        X_synth = b.X[b.synthetic]
+        if len(X_synth) != len(b.plan):
+            from pixsmote.sampling import synthesize
+
+            X_synth = synthesize(data.X, b.plan)
+        # rows from the tail classes only: that is where synthesis matters
+        keep = np.flatnonzero(np.isin(np.asarray(b.plan.cls), TAIL))
+        plan = b.plan[keep] if len(keep) else b.plan
+        xs = X_synth[keep] if len(keep) else X_synth
+        fig = plot_synthetic_grid(data.X, plan, xs, n=6, class_names=data.class_names)
+        slug = parse_recipe(recipe).slug
+        out.append((recipe, save_png(fig, f"study-grid-{split}-{slug}.png", dpi=60)))
+    return out
+
+
+# ------------------------------------------------------------------ report
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--protocol", type=Path, help="PROTOCOL.md with DeepSMOTE's rows")
+    p.add_argument("--no-grids", action="store_true", help="skip synthetic grids")
+    args = p.parse_args(argv)
+
+    from pixsmote.report import plot_curves, plot_per_class_recall
+
+    cfg = study.load_config()
+    by_split, groups = load_study(cfg)
+    protocol_path, reported = read_protocol(args.protocol)
+    machine = _read_json(RESULTS / "machine.json")
+    runlog = _read_runlog()
+    combos = _read_json(study.COMBOS)
+
+    md: list[str] = []
+    say = md.append
+    say("# Benchmarks: balancing recipes on Fashion-MNIST\n")
+    say(
+        "_Generated by `python benchmarks/make_study_report.py` from the run "
+        "folders under `benchmarks/results/study/`; every number below is read "
+        "from a `results.json`, `runlog.jsonl` or `resample_cost.json`. Do not "
+        "edit by hand._\n"
+    )
+
+    # ---------------------------------------------------------- coverage
+    say("## Coverage of the matrix\n")
+    cover_rows = []
+    total_done = total_planned = 0
+    for split, spec in cfg["splits"].items():
+        best = study.choose_best_smote(cfg, split)
+        matrix = study.recipe_matrix(best)
+        table = by_split.get(split, {})
+        done_recipes = 0
+        for _, recipe in matrix:
+            n = len(table.get(_label(recipe), []))
+            total_done += n
+            done_recipes += n > 0
+        total_planned += len(matrix) * len(spec["seeds"])
+        cover_rows.append(
+            [
+                split,
+                str(spec["steps"]),
+                str(len(matrix)),
+                str(done_recipes),
+                ", ".join(map(str, spec["seeds"])),
+                str(sum(len(table.get(_label(r), [])) for _, r in matrix)),
+                str(len(matrix) * len(spec["seeds"])),
+            ]
+        )
+    say(
+        md_table(
+            [
+                "split",
+                "steps/run",
+                "recipes planned",
+                "recipes with ≥1 run",
+                "seeds planned",
+                "runs done",
+                "runs planned",
+            ],
+            cover_rows,
+        )  # fmt: skip
+    )
+    say(
+        f"\n**{total_done} of {total_planned} planned runs are done.** The study is "
+        "resumable: `python benchmarks/study.py --jobs 2` launches only the runs "
+        "whose `results.json` is missing. Cells below give the number of seeds "
+        "behind each mean (`n`); a cell with `n = 1` has no spread and ranks are "
+        "provisional. Pending recipes are listed at the end.\n"
+    )
+
+    # ---------------------------------------------------------- setup
+    say("## Setup\n")
+    say(
+        f"- Model `{cfg['model']}`, augmentation `{cfg['aug']}` (unless a recipe "
+        f"overrides it), batch {cfg['batch_size']}, peak lr {cfg['lr']} (SGD "
+        "Nesterov, cosine schedule, weight decay 5e-4: the bench defaults), "
+        f"{cfg['threads']} torch thread per run."
+    )
+    for split, spec in cfg["splits"].items():
+        say(
+            f"- `{split}`: {spec['steps']} optimiser steps per run for every recipe; "
+            f"seeds {spec['seeds']}. Seed *s* trains with seed *s* **on the split "
+            "drawn with seed *s*** (`--split-seed s`), so the ± includes the "
+            "spread over draws of the training set."
+        )
+    say(
+        "- The kept checkpoint is the epoch with the best **validation** ACSA "
+        "(10 % of each class held out of the training draw); the test sets are "
+        "evaluated once, with that checkpoint. Nothing was tuned on a test set.\n"
+        "- Recipes come from the registries (`pixsmote.bench.RECIPES`, "
+        "`pixsmote.train.LOSSES`, `AUGMENTATIONS`): loss-side rows are "
+        "`none:loss=<loss>` (imbalanced data, that loss); `:neighbor_space=pca` "
+        "rows find SMOTE neighbours in a PCA space and interpolate pixels; "
+        "`imblearn-smote` is imbalanced-learn's SMOTE on flattened uint8 pixels "
+        "as users call it today.\n"
+        "- Combinations: the SMOTE-based recipe with the best mean *validation* "
+        "ACSA is combined with each mixing augmentation and with focal loss. "
+        "Losses that read the class counts (weighted CE, class-balanced, "
+        "logit-adjusted, LDAM-DRW) are not combined with a sampler: the bench "
+        "gives a loss the counts of the *resampled* (balanced) training set, "
+        "where those losses reduce to plain cross-entropy."
+    )
+    for split, info in combos.items():
+        if isinstance(info, dict) and info.get("recipe"):
+            state = "frozen" if info.get("frozen") else "provisional"
+            say(
+                f"  On `{split}` the base of the combinations is "
+                f"`{info['recipe']}` (validation ACSA "
+                f"{100 * info['val_acsa']:.1f} %, {state})."
+            )
+    say("")
+
+    # ---------------------------------------------------------- main tables
+    headline = {}
+    for split, table in by_split.items():
+        if not table:
+            continue
+        say(f"## Results on `{split}`\n")
+        tests = [
+            t for t in TESTS if any(t in r.tests for rs in table.values() for r in rs)
+        ]
+        if not tests:
+            tests = sorted({t for rs in table.values() for r in rs for t in r.tests})
+        for test in tests:
+            title = TESTS.get(test, (test, None))[0]
+            say(f"### Test: {title} (`{test}`)\n")
+            say("Mean ± sample std over seeds, in %. Sorted by ACSA.\n")
+            rows = []
+            order = sorted(
+                table,
+                key=lambda r: -mean_std(metric_values(table[r], test, "acsa"))[0],
+            )
+            for recipe in order:
+                runs = table[recipe]
+                rows.append(
+                    [f"`{recipe}`", GROUP_NAMES.get(groups.get(recipe, ""), "other"),
+                     str(len(runs))]
+                    + [cell(metric_values(runs, test, k)) for k, _ in METRICS]
+                )  # fmt: skip
+            if split == "fmnist-deepsmote" and reported and test in TESTS:
+                col = TESTS[test][1]
+                for method, imb, bal in reported:
+                    vals = (imb, bal)[col]
+                    star = "" if col == 0 else "*"
+                    rows.append(
+                        [f"{method} — **reported** by DeepSMOTE{star}",
+                         "reported (ResNet-18)", "–"]
+                        + [f"{v:.2f}" for v in vals] + ["–"]
+                    )  # fmt: skip
+            say(md_table(["recipe", "kind", "n", *[h for _, h in METRICS]], rows, 2))
+            if split == "fmnist-deepsmote" and reported and test in TESTS:
+                if TESTS[test][1] == 1:
+                    say(
+                        "\n\\* Reported rows are copied by the script from the "
+                        "protocol's table (DeepSMOTE, Dablain et al., TNNLS 2022, "
+                        'ResNet-18). **DeepSMOTE\'s "balanced test" came from '
+                        "cross-validation folds of the training pool (~1,200 per "
+                        "class), not the official test set**: compare with care."
+                    )
+                else:
+                    say(
+                        "\nReported rows: DeepSMOTE's Table I (imbalanced test, "
+                        "same class proportions as this cut), ResNet-18, copied by "
+                        "the script from the protocol. Their model, training "
+                        "length and test images differ from ours."
+                    )
+            say("")
+            headline[(split, test)] = {
+                r: mean_std(metric_values(table[r], test, "acsa")) for r in table
+            }
+
+        # tail recall
+        names = next(iter(table.values()))[0].class_names
+        tail = [c for c in TAIL if c < len(names)]
+        if tail and split == "fmnist-deepsmote":
+            for test in tests:
+                say(
+                    f"### Tail-class recall on `{test}` "
+                    f"(labels {tail[0]}..{tail[-1]})\n"
+                )
+                counts = next(iter(table.values()))[0].config.get("train_counts_before")
+                hdr = [
+                    f"{c} {names[c]}" + (f" ({counts[c]} train)" if counts else "")
+                    for c in tail
+                ]
+                rows = []
+                order = sorted(
+                    table,
+                    key=lambda r: -mean_std(metric_values(table[r], test, "acsa"))[0],
+                )
+                for recipe in order:
+                    rows.append(
+                        [f"`{recipe}`", str(len(table[recipe]))]
+                        + [cell(recall_values(table[recipe], test, c)) for c in tail]
+                    )
+                say(md_table(["recipe", "n", *hdr], rows, 1))
+                say("")
+
+        # figures
+        all_runs = [r for rs in table.values() for r in rs]
+        pick = _figure_recipes(table, headline.get((split, "test"), {}), groups)
+        sub = [r for r in all_runs if r.recipe in pick]
+        if sub:
+            say(f"### Figures (`{split}`)\n")
+            src = save_png(plot_curves(sub, seed=0), f"study-curves-{split}.png")
+            say(
+                f"![training curves]({src})\n\n*Loss and accuracy per epoch (seed 0; "
+                "train dashed, validation solid) of the baseline, the best recipe of "
+                "each kind (by official-test ACSA).*\n"
+            )
+            main_test = "test" if "test" in tests else tests[0]
+            src = save_png(
+                plot_per_class_recall(sub, main_test), f"study-recall-{split}.png"
+            )
+            say(f"![per-class recall]({src})\n\n*Per-class recall on `{main_test}`.*\n")
+            if not args.no_grids and split == "fmnist-deepsmote":
+                grid_recipes = [
+                    r for r in ("smote", "smote:neighbor_space=pca") if r in table
+                ]
+                for recipe, src in synthetic_grids(split, grid_recipes):
+                    say(
+                        f"![synthetic images, {recipe}]({src})\n\n*`{recipe}`: "
+                        "synthetic tail-class images (middle) between their two "
+                        "parents (split seed 0).*\n"
+                    )
+
+    # ---------------------------------------------------------- ranking
+    say("## Ranking: SMOTE against the simple baselines\n")
+    ranking = _ranking(headline.get(("fmnist-deepsmote", "test"), {}), groups)
+    say(ranking or "No finished runs yet.")
+    say("")
+
+    # ---------------------------------------------------------- cost
+    say("## Resampling cost\n")
+    if RESAMPLE_COST.is_file():
+        try:
+            import resample_cost
+
+            say(
+                "From `benchmarks/results/resample_cost.json` "
+                "(`python benchmarks/resample_cost.py`):\n"
+            )
+            say(resample_cost.table(json.loads(RESAMPLE_COST.read_text())))
+        except Exception as exc:  # a schema we cannot render: say so
+            say(f"`resample_cost.json` exists but could not be rendered ({exc!r}).")
+    else:
+        say(
+            "Pending: `benchmarks/results/resample_cost.json` does not exist yet "
+            "(`python benchmarks/resample_cost.py` writes it)."
+        )
+    say("")
+
+    # ---------------------------------------------------------- compute
+    say("## Commands, compute time and machine\n")
+    say("```sh")
+    say("python benchmarks/study.py --list            # the plan, done / pending")
+    say("python benchmarks/study.py --jobs 2          # run (resumes)")
+    say("python benchmarks/make_study_report.py       # this page")
+    say("```\n")
+    say("Each run is one `pixsmote bench` process; for example:\n")
+    example = study.Job(
+        "fmnist-deepsmote", "smote", 0, cfg["splits"]["fmnist-deepsmote"]["steps"]
+    )
+    cmd = " ".join(_quote(a) for a in example.command(cfg)[1:])
+    say(f"```sh\npixsmote {cmd}\n```\n")
+    train_s = [
+        float(r.results.get("time_s") or 0.0)
+        for t in by_split.values()
+        for rs in t.values()
+        for r in rs
+    ]
+    wall = sum(float(e.get("wall_s", 0)) for e in runlog)
+    say(
+        f"- Training time summed over {len(train_s)} finished runs "
+        f"(`results.json` `time_s`): **{fmt_minutes(sum(train_s))}**; per run "
+        f"{cell(train_s, 0)} s."
+    )
+    if runlog:
+        loads = [
+            e.get("load1_start") for e in runlog if e.get("load1_start") is not None
+        ]
+        jobs = sorted({e.get("jobs") for e in runlog})
+        say(
+            f"- Wall time of the {len(runlog)} runs launched by `study.py` "
+            f"(process start to exit, incl. data loading, resampling, testing and "
+            f"the bench's own report): {fmt_minutes(wall)} summed; runs went "
+            f"{'/'.join(map(str, jobs))} side by side. The machine was shared with "
+            f"other work: 1-minute load average at launch {min(loads):.1f}–"
+            f"{max(loads):.1f} on {_cores(machine)} cores, so times are pessimistic."
+        )
+    for host, info in machine.items():
+        v = info.get("versions", {})
+        say(
+            f"- Machine `{host}`: {info.get('cpu_model')}, "
+            f"{info.get('logical_cores')} logical cores, "
+            f"{info.get('ram_gib')} GiB RAM; "
+            f"{info.get('os')}; Python {v.get('python')}, torch {v.get('torch')}, "
+            f"numpy {v.get('numpy')}, scikit-learn {v.get('sklearn')}, "
+            f"imbalanced-learn {v.get('imblearn')}."
+        )
+    say("")
+
+    # ---------------------------------------------------------- pending
+    say("## Pending runs\n")
+    for split, spec in cfg["splits"].items():
+        best = study.choose_best_smote(cfg, split)
+        table = by_split.get(split, {})
+        missing = []
+        for _, recipe in study.recipe_matrix(best):
+            have = {r.seed for r in table.get(_label(recipe), [])}
+            lack = [s for s in spec["seeds"] if s not in have]
+            if lack:
+                missing.append(f"`{recipe}` (seeds {', '.join(map(str, lack))})")
+        say(f"- `{split}`: " + ("; ".join(missing) if missing else "none") + ".")
+        if best is None:
+            say(
+                f"- Combinations on `{split}` are planned once a SMOTE-based recipe "
+                "has finished (their base is chosen on validation ACSA)."
+            )
+    say("")
+
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text("\n".join(md).rstrip() + "\n")
+    WHICH.write_text(_which_method(headline, groups, by_split, cfg).rstrip() + "\n")
+    print(f"wrote {DOC.relative_to(ROOT)} and {WHICH.relative_to(ROOT)}")
+    return 0
+
+
+def _quote(a: str) -> str:
+    import shlex
+
+    return shlex.quote(a)
+
+
+def _cores(machine: dict) -> str:
+    cores = sorted({str(i.get("logical_cores")) for i in machine.values()})
+    return "/".join(cores) or "?"
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _read_runlog() -> list[dict]:
+    if not study.RUNLOG.is_file():
+        return []
+    return [json.loads(x) for x in study.RUNLOG.read_text().splitlines() if x.strip()]
+
+
+def _best_of(scores: dict, groups: dict, kinds: set[str], pred=None):
+    cands = {
+        r: s
+        for r, s in scores.items()
+        if groups.get(r) in kinds and (pred is None or pred(r)) and s[2] > 0
+    }
+    if not cands:
+        return None
+    r = max(cands, key=lambda k: cands[k][0])
+    return r, cands[r]
+
+
+def _smote_pred(recipe: str) -> bool:
+    return "ros" != recipe.split(":")[0] and "rus" != recipe.split(":")[0]
+
+
+def _describe(best) -> str:
+    r, (m, s, n) = best
+    spread = f" ± {s:.1f}" if n > 1 else ""
+    return f"`{r}` ({m:.1f}{spread} % ACSA, n = {n})"
+
+
+def _ranking(scores: dict, groups: dict) -> str:
+    """Sentences comparing the best SMOTE-based recipe with the baselines."""
+    if not scores:
+        return ""
+    smote = _best_of(scores, groups, {"pixsmote", "online", "imblearn", "combination"},
+                     _smote_pred)  # fmt: skip
+    loss = _best_of(scores, groups, {"loss"})
+    ros = _best_of(scores, groups, {"baseline"}, lambda r: r == "ros")
+    none = _best_of(scores, groups, {"baseline"}, lambda r: r == "none")
+    pix = _best_of(scores, groups, {"pixsmote", "online", "combination"}, _smote_pred)
+    lines = ["On the official (balanced) Fashion-MNIST test set:\n"]
+    for name, b in (
+        ("no balancing", none),
+        ("random over-sampling", ros),
+        ("best loss-side method", loss),
+        ("best SMOTE-based recipe (any implementation)", smote),
+        ("best pixsmote recipe", pix),
+    ):
+        lines.append(f"- {name}: " + (_describe(b) if b else "not run yet"))
+    simple = [b for b in (ros, loss) if b]
+    if smote and simple:
+        top = max(simple, key=lambda b: b[1][0])
+        gap = smote[1][0] - top[1][0]
+        if gap >= 0:
+            verdict = (
+                f"\nThe best SMOTE-based recipe is **{gap:.1f} points above** the best "
+                f"simple baseline {_describe(top)}."
+            )
+        else:
+            verdict = (
+                f"\n**A simple baseline wins**: {_describe(top)} is {-gap:.1f} points "
+                "above the best SMOTE-based recipe."
+            )
+        ns = {smote[1][2], top[1][2]}
+        if min(ns) < 3:
+            verdict += (
+                " With fewer than 3 seeds behind these means, a gap smaller than a "
+                "few points is not a ranking."
+            )
+        lines.append(verdict)
+    if pix:
+        bar = 90.0
+        met = pix[1][0] >= bar
+        lines.append(
+            f"\nThe issue's bar (best pixsmote recipe ≥ {bar:.0f} % ACSA on the "
+            f"official test set) is **{'met' if met else 'not met'}** by this "
+            f"budget: {_describe(pix)}."
+        )
+    return "\n".join(lines)
+
+
+def _figure_recipes(table: dict, scores: dict, groups: dict) -> list[str]:
+    pick = [r for r in ("none", "ros") if r in table]
+    for kinds, pred in (
+        ({"loss"}, None),
+        ({"pixsmote", "online", "imblearn", "combination"}, _smote_pred),
+    ):
+        b = _best_of(scores, groups, kinds, pred)
+        if b and b[0] not in pick:
+            pick.append(b[0])
+    return pick
+
+
+def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> str:
+    scores = headline.get(("fmnist-deepsmote", "test"), {})
+    out = ["## Which method should I use?\n"]
+    if not scores:
+        out.append("No benchmark results yet; see docs/benchmarks.md.")
+        return "\n".join(out)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
+    n_recipes = len(ranked)
+    n_planned = len(
+        study.recipe_matrix(study.choose_best_smote(cfg, "fmnist-deepsmote"))
+    )
+    top = ranked[:3]
+    out.append(
+        "On Fashion-MNIST with DeepSMOTE's imbalance (4000 down to 40 images per "
+        f"class), a `{cfg['model']}` trained for the same number of steps with each "
+        f"recipe ranked as follows on the official test set (ACSA, "
+        f"{n_recipes} of {n_planned} recipes run so far):\n"
+    )
+    for r, (m, s, n) in top:
+        spread = f" ± {s:.1f}" if n > 1 else ""
+        out.append(f"- `{r}`: {m:.1f}{spread} % (n = {n} seed{'s' if n > 1 else ''})")
+    none = scores.get("none")
+    if none:
+        out.append(f"- for reference, no balancing (`none`): {none[0]:.1f} %")
+    loss = _best_of(scores, groups, {"loss"})
+    smote = _best_of(
+        scores, groups, {"pixsmote", "online", "imblearn", "combination"}, _smote_pred
+    )
+    ros = scores.get("ros")
+    out.append("")
+    advice = []
+    if ros and loss:
+        advice.append(
+            "Start with a one-line baseline: random over-sampling (`ros`, "
+            f"{ros[0]:.1f} %) or a loss-side method ({_describe(loss)})."
+        )
+    if smote:
+        simple = max(
+            [x for x in (ros, loss[1] if loss else None) if x],
+            key=lambda x: x[0],
+            default=None,
+        )
+        if simple and smote[1][0] > simple[0]:
+            advice.append(
+                f"SMOTE on images ({_describe(smote)}) beat them in this budget; use "
+                "it when the tail classes matter most."
+            )
+        else:
+            advice.append(
+                f"SMOTE on images ({_describe(smote)}) did not beat the best one-line "
+                "baseline in this budget; reach for it only after those."
+            )
+    out.append(" ".join(advice))
+    out.append(
+        "\nThese are partial results (see the coverage table in "
+        "[docs/benchmarks.md](docs/benchmarks.md)); with fewer than 3 seeds, "
+        "differences of a point or two are within noise."
+    )
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

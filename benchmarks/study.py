@@ -1,0 +1,390 @@
+"""The Fashion-MNIST study: every balancing recipe of PROTOCOL.md, resumable.
+
+Runs ``pixsmote bench`` once per (split, recipe, seed) -- one fresh process
+each, ``--jobs`` of them side by side -- into::
+
+    benchmarks/results/study/<split>/split-<seed>/NN-<recipe>/seed-<seed>/
+        config.json  metrics.csv  results.json        (docs/contracts.md)
+
+Seed ``s`` trains with seed ``s`` on the split drawn with seed ``s``
+(PROTOCOL.md: the fmnist-deepsmote split is drawn "with the run's seed"), so
+the spread over seeds includes the spread over draws of the training set.
+
+The recipe matrix comes from the registries (:data:`pixsmote.bench.RECIPES`,
+:data:`pixsmote.sampling.SAMPLERS`, :data:`pixsmote.train.LOSSES`,
+:data:`pixsmote.train.AUGMENTATIONS`), in priority order: the one-line
+baselines first, then SMOTE in pixel and PCA neighbour space, imbalanced-learn's
+SMOTE, online SMOTE, the other loss-side methods, the other samplers, and last
+the best SMOTE-based recipe (chosen on *validation* ACSA) combined with each
+mixing augmentation and with a loss that does not read the class counts.
+
+Resumable: ``pixsmote bench`` skips a run whose ``results.json`` exists, and
+this script does not even launch it. Stop it at any time; run it again to go on.
+``--max-minutes`` / ``--until`` stop *launching* new runs after a time budget
+(runs in flight finish). Every finished run appends one line to
+``benchmarks/results/study/runlog.jsonl`` (wall time, machine load).
+
+Examples
+--------
+::
+
+    python benchmarks/study.py --list                  # the plan and what is done
+    python benchmarks/study.py --jobs 2 --until 06:05  # run what is pending
+    python benchmarks/study.py --only none,ros --seeds 0 --splits fmnist-deepsmote
+    python benchmarks/make_study_report.py             # -> docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CONFIG = HERE / "study.toml"
+RESULTS = HERE / "results" / "study"
+RUNLOG = RESULTS / "runlog.jsonl"
+COMBOS = RESULTS / "combos.json"
+
+#: Losses that read the training class counts: on resampled (balanced) data
+#: the bench hands them uniform counts, so they reduce to plain CE there and a
+#: "sampler + such loss" combination would only repeat the sampler's run.
+COUNT_FREE_LOSSES = ("focal",)
+
+
+# ------------------------------------------------------------------ matrix
+def recipe_matrix(best_smote: str | None) -> list[tuple[str, str]]:
+    """(group, recipe string) in priority order, from the registries.
+
+    `best_smote` is the SMOTE-based recipe to combine with the mixing
+    augmentations and a count-free loss (None: combinations not planned yet).
+    """
+    from pixsmote.bench import RECIPES, list_recipes
+    from pixsmote.bench._recipes import ALIASES
+    from pixsmote.sampling import SAMPLERS
+    from pixsmote.train import AUGMENTATIONS, LOSSES
+
+    def pca(name: str) -> str:
+        return f"{name}:neighbor_space=pca"
+
+    def has_space(name: str) -> bool:
+        sampler = RECIPES[name].sampler
+        return "neighbor_space" in SAMPLERS[sampler].cls().get_params()
+
+    first_losses = ["logit-adjusted"]
+    other_losses = [n for n in LOSSES if n not in ("ce", *first_losses)]
+    samplers = [n for n in list_recipes("sampler") if n not in ALIASES]
+    other_samplers = [n for n in samplers if n not in ("ros", "rus", "smote")]
+    plan = [
+        ("baseline", "none"),
+        ("baseline", "ros"),
+        *[("loss", f"none:loss={loss}") for loss in first_losses],
+        ("pixsmote", "smote"),
+        ("pixsmote", pca("smote")),
+        *[("imblearn", n) for n in list_recipes("imblearn")],
+        ("online", "online-smote"),
+        ("baseline", "rus"),
+        *[("loss", f"none:loss={loss}") for loss in other_losses],
+        *[("pixsmote", n) for n in other_samplers],
+        *[("pixsmote", pca(n)) for n in other_samplers if has_space(n)],
+    ]
+    if best_smote:
+        name, _, params = best_smote.partition(":")
+        sep = "," if params else ""
+        mixing = [a for a in AUGMENTATIONS if a not in ("none", "basic")]
+        for aug in mixing:
+            plan.append(("combination", f"{name}:aug={aug}{sep}{params}"))
+        for loss in COUNT_FREE_LOSSES:
+            plan.append(("combination", f"{name}:loss={loss}{sep}{params}"))
+    return plan
+
+
+def is_smote_based(recipe: str) -> bool:
+    """A recipe that synthesises images (pixsmote or imbalanced-learn SMOTE)."""
+    from pixsmote.bench import parse_recipe
+    from pixsmote.sampling import SAMPLERS
+
+    r = parse_recipe(recipe)
+    if r.aug or r.loss:
+        return False
+    if r.spec.kind == "imblearn":
+        return True
+    return r.spec.sampler is not None and SAMPLERS[r.spec.sampler].synthetic
+
+
+# ------------------------------------------------------------------ jobs
+@dataclass(frozen=True)
+class Job:
+    split: str
+    recipe: str
+    seed: int
+    steps: int
+
+    @property
+    def out(self) -> Path:
+        return RESULTS / self.split / f"split-{self.seed}"
+
+    def run_dir(self) -> Path | None:
+        """The run folder if a finished run of this recipe and seed exists."""
+        from pixsmote.bench import parse_recipe
+
+        slug = parse_recipe(self.recipe).slug
+        if not self.out.is_dir():
+            return None
+        for child in self.out.iterdir():
+            name = child.name.partition("-")[2]
+            run = child / f"seed-{self.seed}"
+            if name == slug and (run / "results.json").is_file():
+                return run
+        return None
+
+    def command(self, cfg: dict) -> list[str]:
+        exe = shutil.which("pixsmote", path=str(Path(sys.executable).parent))
+        head = [exe] if exe else [sys.executable, "-c", _CLI]
+        return [
+            *head, "bench",
+            "--train", self.split,
+            "--recipes", self.recipe,
+            "--model", cfg["model"],
+            "--aug", cfg["aug"],
+            "--loss", "ce",
+            "--steps", str(self.steps),
+            "--batch-size", str(cfg["batch_size"]),
+            "--lr", str(cfg["lr"]),
+            "--threads", str(cfg["threads"]),
+            "--seeds", f"{self.seed},",
+            "--split-seed", str(self.seed),
+            "--out", str(self.out.relative_to(ROOT)),
+            "--no-progress",
+        ]  # fmt: skip
+
+
+_CLI = "import sys; from pixsmote.cli import main; sys.exit(main())"
+
+
+def load_config(path: Path = CONFIG) -> dict:
+    with open(path, "rb") as fh:
+        cfg = tomllib.load(fh)
+    known = {"model", "aug", "batch_size", "lr", "threads", "splits"}
+    unknown = set(cfg) - known
+    if unknown:
+        raise SystemExit(
+            f"{path}: unknown keys {sorted(unknown)}; known {sorted(known)}"
+        )
+    return cfg
+
+
+def val_acsa(run_dir: Path) -> float:
+    """Validation ACSA of the kept epoch (what model selection saw)."""
+    with open(run_dir / "results.json") as fh:
+        res = json.load(fh)
+    return float(res.get("val", {}).get("acsa", float("nan")))
+
+
+def choose_best_smote(cfg: dict, split: str) -> str | None:
+    """The SMOTE-based recipe with the best mean validation ACSA on `split`.
+
+    Frozen in ``combos.json`` once every SMOTE-based recipe of the matrix has a
+    finished seed-0 run (before that the choice is provisional and re-made).
+    """
+    frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
+    if frozen.get(split, {}).get("frozen"):
+        return frozen[split]["recipe"]
+    spec = cfg["splits"][split]
+    candidates = [r for _, r in recipe_matrix(None) if is_smote_based(r)]
+    scores: dict[str, float] = {}
+    complete = True
+    for recipe in candidates:
+        vals = []
+        for seed in spec["seeds"]:
+            d = Job(split, recipe, seed, spec["steps"]).run_dir()
+            if d is not None:
+                vals.append(val_acsa(d))
+            elif seed == spec["seeds"][0]:
+                complete = False
+        if vals:
+            scores[recipe] = sum(vals) / len(vals)
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    frozen[split] = {
+        "recipe": best,
+        "val_acsa": scores[best],
+        "candidates_val_acsa": scores,
+        "frozen": complete,
+        "rule": "best mean validation ACSA among SMOTE-based recipes",
+    }
+    COMBOS.parent.mkdir(parents=True, exist_ok=True)
+    COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
+    return best
+
+
+def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
+    """Every (group, job) in launch order: split, then seed, then recipe."""
+    jobs = []
+    for split, spec in cfg["splits"].items():
+        if splits and split not in splits:
+            continue
+        best = choose_best_smote(cfg, split)
+        matrix = recipe_matrix(best)
+        for seed in spec["seeds"]:
+            if seeds is not None and seed not in seeds:
+                continue
+            for group, recipe in matrix:
+                if only and not ({recipe, recipe.split(":")[0]} & only):
+                    continue
+                jobs.append((group, Job(split, recipe, seed, spec["steps"])))
+    return jobs
+
+
+def load1() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _record_machine() -> None:
+    """Add this machine to ``machine.json`` (keyed by host name)."""
+    sys.path.insert(0, str(HERE))
+    from _common import machine_info, versions
+
+    path = RESULTS / "machine.json"
+    known = json.loads(path.read_text()) if path.is_file() else {}
+    info = machine_info()
+    info.pop("threadpools", None)
+    info["versions"] = versions("torch")
+    known[platform.node()] = info
+    path.write_text(json.dumps(known, indent=2) + "\n")
+
+
+# ------------------------------------------------------------------ main
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", type=Path, default=CONFIG, help="(default study.toml)")
+    p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument("--only", help="comma-separated recipes (or base names) to run")
+    p.add_argument("--splits", help="comma-separated splits (default: all in config)")
+    p.add_argument("--seeds", help="comma-separated seeds (default: config's)")
+    p.add_argument("--jobs", type=int, default=1, help="runs side by side (1)")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        help="stop launching new runs after this many minutes (running ones finish)",
+    )
+    p.add_argument("--until", metavar="HH:MM", help="no new launch after HH:MM UTC")
+    args = p.parse_args(argv)
+
+    cfg = load_config(args.config)
+    only = None
+    if args.only:  # same syntax as --recipes; a bare name selects its variants too
+        from pixsmote.bench import parse_recipes
+
+        only = {r.label for r in parse_recipes(args.only)}
+    splits = set(args.splits.split(",")) if args.splits else None
+    seeds = {int(s) for s in args.seeds.split(",")} if args.seeds else None
+
+    deadline = float("inf")
+    t0 = time.time()
+    if args.max_minutes is not None:
+        deadline = t0 + 60 * args.max_minutes
+    if args.until:
+        hh, mm = map(int, args.until.split(":"))
+        now = dt.datetime.now(dt.UTC)
+        stop = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        deadline = min(deadline, stop.timestamp())
+
+    if args.list:
+        jobs = plan_jobs(cfg, splits, only, seeds)
+        done = 0
+        for group, job in jobs:
+            d = job.run_dir()
+            done += d is not None
+            state = "done   " if d else "pending"
+            print(f"{state} {job.split:17s} seed {job.seed}  {group:11s} {job.recipe}")
+        print(f"\n{done}/{len(jobs)} runs done")
+        return 0
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _record_machine()
+    running: list[tuple[Job, subprocess.Popen, float, float, Path]] = []
+    tried: set[Job] = set()
+    n_ok = n_fail = 0
+    logs = RESULTS / ".logs"
+    logs.mkdir(exist_ok=True)
+    while True:
+        # reap finished runs
+        for item in list(running):
+            job, proc, start, load_start, log = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            wall = time.time() - start
+            ok = proc.returncode == 0 and job.run_dir() is not None
+            n_ok += ok
+            n_fail += not ok
+            entry = {
+                "split": job.split, "recipe": job.recipe, "seed": job.seed,
+                "steps": job.steps, "rc": proc.returncode, "wall_s": round(wall, 1),
+                "finished": _now(), "load1_start": load_start, "load1_end": load1(),
+                "jobs": args.jobs, "host": platform.node(),
+            }  # fmt: skip
+            with open(RUNLOG, "a") as fh:
+                fh.write(json.dumps(entry) + "\n")
+            status = "ok" if ok else f"FAILED rc={proc.returncode}, see {log}"
+            print(
+                f"{_now()} done {job.split} seed {job.seed} {job.recipe}: "
+                f"{wall:.0f} s, load {load1():.1f} [{status}]",
+                flush=True,
+            )
+        # launch new ones (the plan is rebuilt: combinations follow results)
+        pending = [
+            j
+            for _, j in plan_jobs(cfg, splits, only, seeds)
+            if j not in tried and j.run_dir() is None
+        ]
+        busy = {(j.split, j.seed, j.recipe) for j, *_ in running}
+        pending = [j for j in pending if (j.split, j.seed, j.recipe) not in busy]
+        out_of_time = time.time() >= deadline
+        while pending and len(running) < args.jobs and not out_of_time:
+            job = pending.pop(0)
+            tried.add(job)
+            job.out.mkdir(parents=True, exist_ok=True)
+            log = logs / f"{job.split}-{job.seed}-{job.recipe.replace(':', '_')}.log"
+            with open(log, "w") as fh:
+                proc = subprocess.Popen(
+                    job.command(cfg), cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT
+                )
+            running.append((job, proc, time.time(), load1(), log))
+            print(
+                f"{_now()} start {job.split} seed {job.seed} {job.recipe} "
+                f"(load {load1():.1f})",
+                flush=True,
+            )
+        if not running:
+            break
+        time.sleep(5)
+    reason = "time budget reached" if time.time() >= deadline else "nothing pending"
+    print(
+        f"{_now()} stopped ({reason}): {n_ok} run(s) finished, {n_fail} failed, "
+        f"{(time.time() - t0) / 60:.1f} min"
+    )
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
