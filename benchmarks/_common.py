@@ -243,7 +243,7 @@ def markdown_table(headers: list[str], rows: list[list]) -> str:
     """A GitHub-flavoured markdown table (numbers right-aligned)."""
     cells = [[str(c) for c in r] for r in rows]
     numeric = [
-        all(re.match(r"^[-+]?[\d.]", r[i] or "x") for r in cells) if cells else False
+        bool(cells) and all(re.match(r"^([-+>]?\s*[\d.]|$)", r[i]) for r in cells)
         for i in range(len(headers))
     ]
     lines = ["| " + " | ".join(headers) + " |"]

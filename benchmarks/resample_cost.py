@@ -312,8 +312,8 @@ def table(results: dict) -> str:
                 continue
             px = s.get("pixels_vs_careful")
             err = (
-                f"{100 * px['frac_pixels_differing']:.1f} % px differ, "
-                f"MAE {px['mean_abs_error']:.2f}"
+                f"{100 * px['frac_pixels_differing']:.3g} % px differ, "
+                f"MAE {px['mean_abs_error']:.3g}, max {px['max_abs_error']}"
                 if px and "error" not in px
                 else ""
             )
