@@ -46,8 +46,8 @@ PROTOCOL_CANDIDATES = [
 
 #: Our test-set names -> DeepSMOTE's column in the protocol's table.
 TESTS = {
-    "test": ("official balanced test set (10,000 images)", 1),
-    "test-imbalanced": ("imbalanced cut of the official test set (2,249 images)", 0),
+    "test": ("official balanced test set", 1),
+    "test-imbalanced": ("imbalanced cut of the official test set", 0),
 }
 TAIL = [6, 7, 8, 9]
 METRICS = [
@@ -56,6 +56,9 @@ METRICS = [
     ("macro_f1", "macro-F1"),
     ("accuracy", "acc."),
 ]
+#: Groups whose recipes synthesise images (pixsmote or imbalanced-learn SMOTE).
+SMOTE_GROUPS = {"pixsmote", "online", "imblearn", "combination", "tuning"}
+PIXSMOTE_GROUPS = SMOTE_GROUPS - {"imblearn"}
 GROUP_NAMES = {
     "baseline": "baseline",
     "loss": "loss-side",
@@ -63,6 +66,7 @@ GROUP_NAMES = {
     "imblearn": "imbalanced-learn",
     "online": "pixsmote online",
     "combination": "combination",
+    "tuning": "SMOTE variant (tuning)",
 }
 
 
@@ -82,7 +86,8 @@ def load_study(cfg: dict):
             table[r.recipe].append(r)
         by_split[split] = table
         best = study.choose_best_smote(cfg, split)
-        for group, recipe in study.recipe_matrix(best):
+        tuning = cfg["splits"][split].get("tuning", [])
+        for group, recipe in study.recipe_matrix(best, tuning):
             groups.setdefault(_label(recipe), group)
     return by_split, groups
 
@@ -226,7 +231,7 @@ def main(argv=None) -> int:
     total_done = total_planned = 0
     for split, spec in cfg["splits"].items():
         best = study.choose_best_smote(cfg, split)
-        matrix = study.recipe_matrix(best)
+        matrix = study.recipe_matrix(best, spec.get("tuning", []))
         table = by_split.get(split, {})
         done_recipes = 0
         for _, recipe in matrix:
@@ -322,6 +327,9 @@ def main(argv=None) -> int:
             tests = sorted({t for rs in table.values() for r in rs for t in r.tests})
         for test in tests:
             title = TESTS.get(test, (test, None))[0]
+            sizes = _test_sizes(split).get(test)
+            if sizes:
+                title += f", {sum(sizes):,} images {sizes}"
             say(f"### Test: {title} (`{test}`)\n")
             say("Mean ± sample std over seeds, in %. Sorted by ACSA.\n")
             rows = []
@@ -505,7 +513,7 @@ def main(argv=None) -> int:
         best = study.choose_best_smote(cfg, split)
         table = by_split.get(split, {})
         missing = []
-        for _, recipe in study.recipe_matrix(best):
+        for _, recipe in study.recipe_matrix(best, spec.get("tuning", [])):
             have = {r.seed for r in table.get(_label(recipe), [])}
             lack = [s for s in spec["seeds"] if s not in have]
             if lack:
@@ -523,6 +531,15 @@ def main(argv=None) -> int:
     WHICH.write_text(_which_method(headline, groups, by_split, cfg).rstrip() + "\n")
     print(f"wrote {DOC.relative_to(ROOT)} and {WHICH.relative_to(ROOT)}")
     return 0
+
+
+def _test_sizes(split: str) -> dict[str, list[int]]:
+    """Test-set class counts from a ``bench.json`` of the split (seed 0 first)."""
+    for path in sorted((RESULTS / split).glob("split-*/bench.json")):
+        counts = _read_json(path).get("test_counts")
+        if counts:
+            return counts
+    return {}
 
 
 def _quote(a: str) -> str:
@@ -575,12 +592,11 @@ def _ranking(scores: dict, groups: dict) -> str:
     """Sentences comparing the best SMOTE-based recipe with the baselines."""
     if not scores:
         return ""
-    smote = _best_of(scores, groups, {"pixsmote", "online", "imblearn", "combination"},
-                     _smote_pred)  # fmt: skip
+    smote = _best_of(scores, groups, SMOTE_GROUPS, _smote_pred)
     loss = _best_of(scores, groups, {"loss"})
     ros = _best_of(scores, groups, {"baseline"}, lambda r: r == "ros")
     none = _best_of(scores, groups, {"baseline"}, lambda r: r == "none")
-    pix = _best_of(scores, groups, {"pixsmote", "online", "combination"}, _smote_pred)
+    pix = _best_of(scores, groups, PIXSMOTE_GROUPS, _smote_pred)
     lines = ["On the official (balanced) Fashion-MNIST test set:\n"]
     for name, b in (
         ("no balancing", none),
@@ -626,7 +642,7 @@ def _figure_recipes(table: dict, scores: dict, groups: dict) -> list[str]:
     pick = [r for r in ("none", "ros") if r in table]
     for kinds, pred in (
         ({"loss"}, None),
-        ({"pixsmote", "online", "imblearn", "combination"}, _smote_pred),
+        (SMOTE_GROUPS, _smote_pred),
     ):
         b = _best_of(scores, groups, kinds, pred)
         if b and b[0] not in pick:
@@ -642,9 +658,9 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
         return "\n".join(out)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
     n_recipes = len(ranked)
-    n_planned = len(
-        study.recipe_matrix(study.choose_best_smote(cfg, "fmnist-deepsmote"))
-    )
+    spec = cfg["splits"]["fmnist-deepsmote"]
+    best = study.choose_best_smote(cfg, "fmnist-deepsmote")
+    n_planned = len(study.recipe_matrix(best, spec.get("tuning", [])))
     top = ranked[:3]
     out.append(
         "On Fashion-MNIST with DeepSMOTE's imbalance (4000 down to 40 images per "
@@ -660,7 +676,10 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
         out.append(f"- for reference, no balancing (`none`): {none[0]:.1f} %")
     loss = _best_of(scores, groups, {"loss"})
     smote = _best_of(
-        scores, groups, {"pixsmote", "online", "imblearn", "combination"}, _smote_pred
+        scores,
+        groups,
+        SMOTE_GROUPS,
+        _smote_pred,
     )
     ros = scores.get("ros")
     out.append("")

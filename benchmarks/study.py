@@ -63,11 +63,15 @@ COUNT_FREE_LOSSES = ("focal",)
 
 
 # ------------------------------------------------------------------ matrix
-def recipe_matrix(best_smote: str | None) -> list[tuple[str, str]]:
+def recipe_matrix(
+    best_smote: str | None, tuning: list[str] | tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     """(group, recipe string) in priority order, from the registries.
 
     `best_smote` is the SMOTE-based recipe to combine with the mixing
     augmentations and a count-free loss (None: combinations not planned yet).
+    `tuning` are extra recipe strings from the config (``tuning = [...]`` of a
+    split): variants tried to improve the SMOTE recipes, chosen on validation.
     """
     from pixsmote.bench import RECIPES, list_recipes
     from pixsmote.bench._recipes import ALIASES
@@ -106,6 +110,7 @@ def recipe_matrix(best_smote: str | None) -> list[tuple[str, str]]:
             plan.append(("combination", f"{name}:aug={aug}{sep}{params}"))
         for loss in COUNT_FREE_LOSSES:
             plan.append(("combination", f"{name}:loss={loss}{sep}{params}"))
+    plan += [("tuning", r) for r in tuning]
     return plan
 
 
@@ -201,7 +206,8 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     if frozen.get(split, {}).get("frozen"):
         return frozen[split]["recipe"]
     spec = cfg["splits"][split]
-    candidates = [r for _, r in recipe_matrix(None) if is_smote_based(r)]
+    matrix = recipe_matrix(None, spec.get("tuning", []))
+    candidates = [r for _, r in matrix if is_smote_based(r)]
     scores: dict[str, float] = {}
     complete = True
     for recipe in candidates:
@@ -236,7 +242,7 @@ def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
         if splits and split not in splits:
             continue
         best = choose_best_smote(cfg, split)
-        matrix = recipe_matrix(best)
+        matrix = recipe_matrix(best, spec.get("tuning", []))
         for seed in spec["seeds"]:
             if seeds is not None and seed not in seeds:
                 continue
