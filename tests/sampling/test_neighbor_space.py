@@ -62,3 +62,34 @@ def test_bad_neighbor_space(space, match, make_images):
     X, y = make_images()
     with pytest.raises(ValueError, match=match):
         SMOTE(neighbor_space=space).fit_resample(X, y)
+
+
+def test_dual_pca_matches_sklearn_pca_up_to_sign():
+    from sklearn.decomposition import PCA
+
+    from pixsmote.sampling._neighbors import _dual_pca
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((120, 400)) * 255).astype(np.uint8)  # wide: dual form
+    F = _dual_pca(X, 8)
+    R = PCA(8).fit_transform(X.astype(float))
+    for i in range(8):
+        assert abs(np.corrcoef(F[:, i], R[:, i])[0, 1]) > 0.999
+    # fitted on a subsample when there are many rows: still a good projection
+    G = _dual_pca(X, 8, max_fit_rows=60)
+    assert G.shape == (120, 8) and np.isfinite(G).all()
+
+
+def test_block_knn_exact_on_wide_images_with_near_ties():
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 256, (1, 64 * 64 * 3))
+    X = np.clip(base + rng.normal(0, 30, (60, base.shape[1])), 0, 255).astype(np.uint8)
+    X[10] = X[20]  # an exact duplicate
+    X[30] = X[40]
+    X[30, 0] ^= 1  # a near-duplicate: distance 1
+    ours = BlockKNN(6, block_rows=16).fit(X).kneighbors(X, return_distance=False)
+    ref = NearestNeighbors(n_neighbors=6).fit(X.astype(float)).kneighbors(
+        X.astype(float), return_distance=False)
+    np.testing.assert_array_equal(ours, ref)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.decomposition import PCA, IncrementalPCA
+from sklearn.decomposition import PCA
 
 __all__ = ["compute_features", "BlockKNN"]
 
-# PCA on more than this many float32 bytes switches to IncrementalPCA over
-# chunks, so no float copy of a large image dataset is ever made.
+# PCA on more than this many float32 bytes (or on wide data) switches to the
+# dual form over chunks, so no float copy of a large image dataset is made.
 _PCA_INMEMORY_BYTES = 256 * 2**20
 _DEFAULT_N_COMPONENTS = 50
+# The dual PCA fits its axes on at most this many samples (a 1024^2 Gram).
+_PCA_MAX_FIT_ROWS = 1024
 
 
 def compute_features(neighbor_space, X2, X_orig, n_components=None):
@@ -78,26 +80,64 @@ def _pca(X2, n_components):
     n, d = X2.shape
     k = n_components if n_components is not None else _DEFAULT_N_COMPONENTS
     if not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"n_components must be a positive integer. Got {k!r} instead.")
+        raise ValueError(
+            f"n_components must be a positive integer. Got {k!r} instead."
+        )
     k = int(min(k, n, d))
-    # The PCA's randomness is fixed (random_state=0) rather than drawn from the
-    # sampler's RNG: distances are invariant to the basis' sign and rotation, and
-    # consuming the user's stream here would shift every later draw.
-    if n * d * 4 <= _PCA_INMEMORY_BYTES:
+    if d <= n and n * d * 4 <= _PCA_INMEMORY_BYTES:
+        # Tall and small (e.g. 28x28 images): scikit-learn's exact PCA.
+        # Its randomness is fixed (random_state=0) rather than drawn from the
+        # sampler's RNG: distances do not depend on the basis' signs, and
+        # consuming the user's stream here would shift every later draw.
         F = PCA(n_components=k, random_state=0).fit_transform(
             X2.astype(np.float32, copy=False)
         )
         return F.astype(np.float32, copy=False)
-    batch = max(k, _PCA_INMEMORY_BYTES // 4 // (4 * d))
-    ipca = IncrementalPCA(n_components=k, batch_size=batch)
-    for s in range(0, n, batch):
-        chunk = X2[s : s + batch]
-        if len(chunk) < k:  # IncrementalPCA needs >= n_components rows a batch
-            break
-        ipca.partial_fit(chunk.astype(np.float32))
+    return _dual_pca(X2, k)
+
+
+def _dual_pca(X2, k, max_fit_rows=_PCA_MAX_FIT_ROWS):
+    """PCA of wide data through the Gram matrix of a subsample (the dual form).
+
+    For images, features far outnumber samples; the principal axes then follow
+    from the eigenvectors of the ``(m, m)`` centred Gram matrix of the samples,
+    computed block by block in float64 without a float copy of the dataset.
+    scikit-learn's randomized SVD took ~8 s at 224x224x3 (302 images) and its
+    IncrementalPCA over 240 s at 128x128x3 (3020 images) on 2 cores. The axes
+    are fitted on at most ``max_fit_rows`` samples drawn with a fixed seed (see
+    ``_pca`` for why not the user's), then every sample is projected.
+    """
+    n, d = X2.shape
+    if n > max_fit_rows:
+        fit_idx = np.sort(np.random.RandomState(0).choice(n, max_fit_rows, replace=False))
+    else:
+        fit_idx = np.arange(n)
+    m = len(fit_idx)
+    rows = max(1, (64 * 2**20) // (8 * d))
+    mu = np.zeros(d)
+    for s in range(0, m, rows):
+        mu += X2[fit_idx[s : s + rows]].astype(np.float64).sum(axis=0)
+    mu /= m
+    G = np.empty((m, m))
+    for i in range(0, m, rows):
+        bi = X2[fit_idx[i : i + rows]].astype(np.float64) - mu
+        for j in range(i, m, rows):
+            bj = bi if j == i else X2[fit_idx[j : j + rows]].astype(np.float64) - mu
+            g = bi @ bj.T
+            G[i : i + rows, j : j + rows] = g
+            G[j : j + rows, i : i + rows] = g.T
+    lam, U = np.linalg.eigh(G)
+    lam, U = lam[::-1], U[:, ::-1]
+    keep = lam > lam[0] * 1e-10 if lam[0] > 0 else np.zeros_like(lam, dtype=bool)
+    k = max(1, min(k, int(keep.sum())))
+    U = U[:, :k] / np.sqrt(np.maximum(lam[:k], 1e-300))
+    V = np.zeros((d, k))
+    for s in range(0, m, rows):
+        V += (X2[fit_idx[s : s + rows]].astype(np.float64) - mu).T @ U[s : s + rows]
     F = np.empty((n, k), dtype=np.float32)
-    for s in range(0, n, batch):
-        F[s : s + batch] = ipca.transform(X2[s : s + batch].astype(np.float32))
+    shift = mu @ V
+    for s in range(0, n, rows):
+        F[s : s + rows] = X2[s : s + rows].astype(np.float64) @ V - shift
     return F
 
 
