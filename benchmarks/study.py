@@ -30,7 +30,7 @@ Examples
 
     python benchmarks/study.py --list                  # the plan and what is done
     python benchmarks/study.py --jobs 2 --until 06:05  # run what is pending
-    python benchmarks/study.py --only none,ros --seeds 0 --splits fmnist-deepsmote
+    python benchmarks/study.py --only 'none,ros,smote*' --seeds 0,1
     python benchmarks/make_study_report.py             # -> docs/benchmarks.md
 """
 
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import os
 import platform
@@ -247,10 +248,22 @@ def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
             if seeds is not None and seed not in seeds:
                 continue
             for group, recipe in matrix:
-                if only and not ({recipe, recipe.split(":")[0]} & only):
+                if only and not any(fnmatch.fnmatchcase(recipe, o) for o in only):
                     continue
                 jobs.append((group, Job(split, recipe, seed, spec["steps"])))
     return jobs
+
+
+def _split_recipes(text: str) -> list[str]:
+    """Split a comma-separated recipe list; ``key=value`` items continue a recipe
+    (as in ``pixsmote bench --recipes``: ``smote:aug=mixup,k_neighbors=3``)."""
+    out: list[str] = []
+    for token in (t.strip() for t in text.split(",")):
+        if token and "=" in token and ":" not in token and out:
+            out[-1] += "," + token
+        elif token:
+            out.append(token)
+    return out
 
 
 def load1() -> float:
@@ -283,7 +296,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", type=Path, default=CONFIG, help="(default study.toml)")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
-    p.add_argument("--only", help="comma-separated recipes (or base names) to run")
+    p.add_argument(
+        "--only",
+        help="comma-separated recipe labels to run, shell-style wildcards allowed "
+        "('smote*', 'none:loss=*'); default: the whole matrix",
+    )
     p.add_argument("--splits", help="comma-separated splits (default: all in config)")
     p.add_argument("--seeds", help="comma-separated seeds (default: config's)")
     p.add_argument("--jobs", type=int, default=1, help="runs side by side (1)")
@@ -296,11 +313,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     cfg = load_config(args.config)
-    only = None
-    if args.only:  # same syntax as --recipes; a bare name selects its variants too
-        from pixsmote.bench import parse_recipes
-
-        only = {r.label for r in parse_recipes(args.only)}
+    only = _split_recipes(args.only) if args.only else None
     splits = set(args.splits.split(",")) if args.splits else None
     seeds = {int(s) for s in args.seeds.split(",")} if args.seeds else None
 
