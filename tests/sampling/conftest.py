@@ -14,8 +14,9 @@ IMBLEARN = {
 }
 
 
-def make_images(n_per_class=(60, 20, 30), shape=(8, 8), dtype=np.uint8, seed=0,
-                noise=0.35):
+def make_images(
+    n_per_class=(60, 20, 30), shape=(8, 8), dtype=np.uint8, seed=0, noise=0.35
+):
     """Class-dependent images that overlap (so borderline/danger sets are not
     empty): realistic enough for kNN, tiny and fast."""
     rng = np.random.default_rng(seed)

@@ -28,8 +28,13 @@ def test_imblearn_estimator_checks(estimator, check):
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 @pytest.mark.parametrize(
     "shape,dtype",
-    [((8, 8), np.uint8), ((6, 5, 3), np.uint8), ((8, 8), np.uint16),
-     ((8, 8), np.float32), ((64,), np.float64)],
+    [
+        ((8, 8), np.uint8),
+        ((6, 5, 3), np.uint8),
+        ((8, 8), np.uint16),
+        ((8, 8), np.float32),
+        ((64,), np.float64),
+    ],
 )
 def test_images_in_images_out(name, shape, dtype, make_images):
     X, y = make_images(shape=shape, dtype=dtype)
@@ -38,7 +43,7 @@ def test_images_in_images_out(name, shape, dtype, make_images):
     assert X_res.shape[1:] == X.shape[1:]
     assert X_res.dtype == X.dtype
     assert len(X_res) == len(y_res) == len(s.sample_indices_) + len(s.plan_)
-    counts = dict(zip(*np.unique(y_res, return_counts=True)))
+    counts = dict(zip(*np.unique(y_res, return_counts=True), strict=True))
     spec = SAMPLERS[name]
     if spec.kind == "over" and name not in ("kmeans-smote", "adasyn"):
         assert len(set(counts.values())) == 1 and counts[0] == 60
@@ -71,8 +76,12 @@ def test_fit_plan_matches_fit_resample(name, make_images):
 @pytest.mark.parametrize("name", ["smote", "borderline1", "adasyn", "smote-enn"])
 def test_works_in_imblearn_pipeline(name, make_images):
     X, y = make_images(shape=(64,), dtype=np.float64)
-    pipe = Pipeline([("balance", _instance(name, random_state=0)),
-                     ("clf", LogisticRegression(max_iter=200))])
+    pipe = Pipeline(
+        [
+            ("balance", _instance(name, random_state=0)),
+            ("clf", LogisticRegression(max_iter=200)),
+        ]
+    )
     pipe.fit(X, y)
     # The sampler runs at fit time only; the classifier learns the classes.
     assert pipe.score(X, y) > 0.7
@@ -80,21 +89,38 @@ def test_works_in_imblearn_pipeline(name, make_images):
 
 
 def test_registry_is_complete():
-    assert set(SAMPLERS) == {"ros", "rus", "smote", "borderline1", "borderline2",
-                             "svm-smote", "kmeans-smote", "adasyn", "smote-enn",
-                             "smote-tomek"}
+    assert set(SAMPLERS) == {
+        "ros",
+        "rus",
+        "smote",
+        "borderline1",
+        "borderline2",
+        "svm-smote",
+        "kmeans-smote",
+        "adasyn",
+        "smote-enn",
+        "smote-tomek",
+    }
     assert set(TABULAR_SAMPLERS) == {"smotenc", "smoten"}
 
 
 def test_plan_slicing_and_concat():
-    p = Plan(cls=np.array([1, 1, 2]), base=np.array([0, 1, 2]),
-             neighbor=np.array([1, 0, 3]), gap=np.array([0.1, 0.5, 0.9]))
+    p = Plan(
+        cls=np.array([1, 1, 2]),
+        base=np.array([0, 1, 2]),
+        neighbor=np.array([1, 0, 3]),
+        gap=np.array([0.1, 0.5, 0.9]),
+    )
     assert len(p[1:]) == 2 and p[[0, 2]].gap.tolist() == [0.1, 0.9]
     q = Plan.concat([p, p[:1]])
     assert len(q) == 4 and q.base.dtype == np.int64
     with pytest.raises(ValueError, match="length of Plan.base"):
-        Plan(cls=np.array([1]), base=np.array([0, 1]), neighbor=np.array([1, 0]),
-             gap=np.array([0.1, 0.2]))
+        Plan(
+            cls=np.array([1]),
+            base=np.array([0, 1]),
+            neighbor=np.array([1, 0]),
+            gap=np.array([0.1, 0.2]),
+        )
 
 
 def test_synthesize_chunks_and_memmap(tmp_path, make_images):
@@ -105,8 +131,9 @@ def test_synthesize_chunks_and_memmap(tmp_path, make_images):
     whole = synthesize(X, plan)
     chunked = synthesize(X, plan, chunk_size=3)
     np.testing.assert_array_equal(whole, chunked)
-    mm = np.lib.format.open_memmap(tmp_path / "out.npy", mode="w+", dtype=X.dtype,
-                                   shape=(len(plan), *X.shape[1:]))
+    mm = np.lib.format.open_memmap(
+        tmp_path / "out.npy", mode="w+", dtype=X.dtype, shape=(len(plan), *X.shape[1:])
+    )
     synthesize(X, plan, out=mm)
     mm.flush()
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), whole)
@@ -118,7 +145,9 @@ def test_get_sampler_routes_k_neighbors():
     from pixsmote._errors import UsageError
     from pixsmote.sampling import get_sampler
 
-    assert get_sampler("smote-enn", k_neighbors=3, random_state=1).smote.k_neighbors == 3
+    assert (
+        get_sampler("smote-enn", k_neighbors=3, random_state=1).smote.k_neighbors == 3
+    )
     assert get_sampler("smote-tomek", k_neighbors=2).smote.k_neighbors == 2
     assert get_sampler("adasyn", k_neighbors=4).n_neighbors == 4
     assert get_sampler("borderline2").kind == "borderline-2"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pixsmote import SMOTE, ADASYN, RandomOverSampler, RandomUnderSampler
+from pixsmote import ADASYN, SMOTE, RandomOverSampler, RandomUnderSampler
 
 
 def test_length_mismatch(make_images):
@@ -34,7 +34,9 @@ def test_bad_shapes_and_dtypes():
     with pytest.raises(ValueError, match="ragged"):
         SMOTE().fit_resample([[1, 2], [3]] * 5, y)
     with pytest.raises(TypeError, match="dtype object"):
-        SMOTE().fit_resample(np.array([["a", 1]] * 10, dtype=object).reshape(10, 2, 1), y)
+        SMOTE().fit_resample(
+            np.array([["a", 1]] * 10, dtype=object).reshape(10, 2, 1), y
+        )
     with pytest.raises(TypeError, match="Got dtype complex128"):
         SMOTE().fit_resample(np.zeros((10, 3), dtype=complex), y)
 
@@ -55,8 +57,11 @@ def test_single_class():
 
 def test_class_too_small_names_class_count_and_k(make_images):
     X, y = make_images(n_per_class=(30, 4))
-    with pytest.raises(ValueError, match=r"Class 1 has 4 sample\(s\).*k_neighbors=5.*"
-                       r"RandomOverSampler\. Got k_neighbors=5 instead"):
+    with pytest.raises(
+        ValueError,
+        match=r"Class 1 has 4 sample\(s\).*k_neighbors=5.*"
+        r"RandomOverSampler\. Got k_neighbors=5 instead",
+    ):
         SMOTE().fit_resample(X, y)
     with pytest.warns(UserWarning, match="using k_neighbors=3 instead of 5"):
         Xr, yr = SMOTE(k_neighbors="auto", random_state=0).fit_resample(X, y)
@@ -91,8 +96,9 @@ def test_property_smote_any_images(shape, dtype, counts, labels, seed):
     rng = np.random.default_rng(seed)
     n = sum(counts)
     if np.issubdtype(dtype, np.integer):
-        X = rng.integers(0, np.iinfo(dtype).max, size=(n, *shape), endpoint=True,
-                         dtype=dtype)
+        X = rng.integers(
+            0, np.iinfo(dtype).max, size=(n, *shape), endpoint=True, dtype=dtype
+        )
     else:
         X = rng.random((n, *shape)).astype(dtype)
     y = np.repeat(np.arange(len(counts)), counts)

@@ -1,9 +1,9 @@
-"""Neighbour spaces: pixels, PCA, given features, a callable; synthesis stays in pixels."""
+"""Neighbour spaces: pixels, PCA, features, a callable; synthesis stays in pixels."""
 
 import numpy as np
 import pytest
 
-from pixsmote import SMOTE, BorderlineSMOTE, SVMSMOTE
+from pixsmote import SMOTE, SVMSMOTE, BorderlineSMOTE
 from pixsmote.sampling import BlockKNN
 
 
@@ -47,16 +47,21 @@ def test_pixel_space_uint8_uses_block_knn_with_same_neighbours(make_images):
     X, y = make_images(shape=(8, 8, 3))
     X2 = X.reshape(len(X), -1)
     ours = BlockKNN(6, block_rows=7).fit(X2).kneighbors(X2, return_distance=False)
-    ref = NearestNeighbors(n_neighbors=6).fit(X2.astype(float)).kneighbors(
-        X2.astype(float), return_distance=False)
+    ref = (
+        NearestNeighbors(n_neighbors=6)
+        .fit(X2.astype(float))
+        .kneighbors(X2.astype(float), return_distance=False)
+    )
     np.testing.assert_array_equal(ours, ref)
 
 
 @pytest.mark.parametrize(
     "space,match",
-    [("wavelet", "neighbor_space"),
-     (np.zeros((5, 2)), "one row of features per sample"),
-     (lambda X: np.zeros(3), "one row of features per sample")],
+    [
+        ("wavelet", "neighbor_space"),
+        (np.zeros((5, 2)), "one row of features per sample"),
+        (lambda X: np.zeros(3), "one row of features per sample"),
+    ],
 )
 def test_bad_neighbor_space(space, match, make_images):
     X, y = make_images()
@@ -91,6 +96,9 @@ def test_block_knn_exact_on_wide_images_with_near_ties():
     X[30] = X[40]
     X[30, 0] ^= 1  # a near-duplicate: distance 1
     ours = BlockKNN(6, block_rows=16).fit(X).kneighbors(X, return_distance=False)
-    ref = NearestNeighbors(n_neighbors=6).fit(X.astype(float)).kneighbors(
-        X.astype(float), return_distance=False)
+    ref = (
+        NearestNeighbors(n_neighbors=6)
+        .fit(X.astype(float))
+        .kneighbors(X.astype(float), return_distance=False)
+    )
     np.testing.assert_array_equal(ours, ref)

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from imblearn import combine, over_sampling, under_sampling
 from sklearn.datasets import make_classification
 
 from pixsmote.sampling import SAMPLERS
-
-from imblearn import combine, over_sampling, under_sampling
 
 IMBLEARN = {
     name: getattr(
@@ -18,17 +17,37 @@ IMBLEARN = {
 
 
 def _datasets():
-    yield "binary", make_classification(
-        n_samples=200, n_features=6, n_informative=4, weights=[0.8, 0.2],
-        class_sep=0.8, random_state=1,
+    yield (
+        "binary",
+        make_classification(
+            n_samples=200,
+            n_features=6,
+            n_informative=4,
+            weights=[0.8, 0.2],
+            class_sep=0.8,
+            random_state=1,
+        ),
     )
-    yield "multiclass", make_classification(
-        n_samples=300, n_features=10, n_informative=5, n_classes=3,
-        weights=[0.6, 0.3, 0.1], class_sep=0.7, random_state=2,
+    yield (
+        "multiclass",
+        make_classification(
+            n_samples=300,
+            n_features=10,
+            n_informative=5,
+            n_classes=3,
+            weights=[0.6, 0.3, 0.1],
+            class_sep=0.7,
+            random_state=2,
+        ),
     )
     X, y = make_classification(
-        n_samples=240, n_features=8, n_informative=5, n_classes=4,
-        weights=[0.4, 0.3, 0.2, 0.1], class_sep=1.0, random_state=3,
+        n_samples=240,
+        n_features=8,
+        n_informative=5,
+        n_classes=4,
+        weights=[0.4, 0.3, 0.2, 0.1],
+        class_sep=1.0,
+        random_state=3,
     )
     yield "strings", (X, np.array(["cat", "dog", "fox", "owl"])[y])
 
@@ -45,7 +64,9 @@ def _strategies(y, kind):
     yield "auto"
     if kind != "under":
         yield "all" if kind == "over" else "auto"
-        target = {c: int(counts.max()) for c in classes if c != classes[counts.argmax()]}
+        target = {
+            c: int(counts.max()) for c in classes if c != classes[counts.argmax()]
+        }
         yield target
         yield (lambda yy: target)
         if len(classes) == 2:
@@ -71,10 +92,16 @@ def test_bit_for_bit(name, data, seed_kind):
     if name == "kmeans-smote":  # k-means per class is slow; two forms suffice
         strategies = strategies[::2]
     for strategy in strategies:
-        def params():
+
+        def params(strategy=strategy):
             rs = 7 if seed_kind == "int" else np.random.RandomState(7)
-            return {**spec.params, **EXTRA.get(name, {}), "random_state": rs,
-                    "sampling_strategy": strategy}
+            return {
+                **spec.params,
+                **EXTRA.get(name, {}),
+                "random_state": rs,
+                "sampling_strategy": strategy,
+            }
+
         try:
             expected = _run(IMBLEARN[name], params(), X, y)
         except (RuntimeError, ValueError) as exc:
@@ -103,8 +130,10 @@ def test_parity_and_plan_agree(name):
         expect = np.concatenate([X[s.sample_indices_], syn])
         assert sorted(map(tuple, X_res)) == sorted(map(tuple, expect))
     else:
-        np.testing.assert_array_equal(X_res[: len(s.sample_indices_)], X[s.sample_indices_])
-        np.testing.assert_array_equal(X_res[len(s.sample_indices_):], syn)
+        np.testing.assert_array_equal(
+            X_res[: len(s.sample_indices_)], X[s.sample_indices_]
+        )
+        np.testing.assert_array_equal(X_res[len(s.sample_indices_) :], syn)
     assert len(y_res) == len(s.sample_indices_) + len(s.plan_)
 
 

@@ -32,8 +32,12 @@ def test_rounding_and_clipping_not_wrapping():
 
     X = np.array([[0, 255, 10, 3]], dtype=np.uint8).repeat(2, 0)
     X[1] = [255, 0, 11, 5]
-    plan = Plan(cls=np.array([0, 0]), base=np.array([0, 1]), neighbor=np.array([1, 0]),
-                gap=np.array([0.5, 1.5]))  # 1.5: SVM-style extrapolation overshoots
+    plan = Plan(
+        cls=np.array([0, 0]),
+        base=np.array([0, 1]),
+        neighbor=np.array([1, 0]),
+        gap=np.array([0.5, 1.5]),
+    )  # 1.5: SVM-style extrapolation overshoots
     out = synthesize(X, plan)
     assert out[0].tolist() == [128, 128, 10, 4]  # rint(127.5)=128, rint(10.5)=10 (even)
     assert out[1].tolist() == [0, 255, 10, 2]  # clipped, not wrapped

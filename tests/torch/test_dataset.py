@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 import torch
+
 from pixsmote import SMOTE, SMOTEENN, RandomOverSampler, RandomUnderSampler
 from pixsmote.sampling import SAMPLERS, get_sampler, synthesize
 from pixsmote.torch import ResampledDataset, epoch_arrays, epoch_random_state

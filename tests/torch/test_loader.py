@@ -4,10 +4,10 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-import torch
 from pixsmote import SMOTE
 from pixsmote.torch import ResampledDataset
 

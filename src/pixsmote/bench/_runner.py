@@ -238,9 +238,8 @@ def limit_threads(n: int | None):
     if n is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
     import torch
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(n)

@@ -103,5 +103,10 @@ class ADASYN(ImageSamplerMixin, _ImbADASYN):
             self.nn_ = nn_c
             nns = idx[nn_c.kneighbors(F_class, return_distance=False)[:, 1:]]
             yield Group(
-                "adasyn", class_sample, int(counts.sum()), base=idx, nn=nns, counts=counts
+                "adasyn",
+                class_sample,
+                int(counts.sum()),
+                base=idx,
+                nn=nns,
+                counts=counts,
             )

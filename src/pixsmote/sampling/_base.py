@@ -196,7 +196,9 @@ class ImageSamplerMixin:
         if getattr(self, "_groups_only", False):
             self.groups_ = list(self._groups(F, y, outer))
             return np.arange(X.shape[0]), Plan.empty(y.dtype)
-        parts = [self._draw(g, self.random_state, outer) for g in self._groups(F, y, outer)]
+        parts = [
+            self._draw(g, self.random_state, outer) for g in self._groups(F, y, outer)
+        ]
         plan = Plan.concat(parts, y_dtype=y.dtype)
         return np.arange(X.shape[0]), plan
 

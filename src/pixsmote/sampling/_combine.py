@@ -1,4 +1,4 @@
-"""SMOTE followed by cleaning: SMOTE+ENN (Batista 2004) and SMOTE+Tomek (Batista 2003)."""
+"""SMOTE, then cleaning: SMOTE+ENN (Batista 2004), SMOTE+Tomek (Batista 2003)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ class _CombineMixin(ImageSamplerMixin):
         # The cleaning rule sees the resampled set in the neighbour space: the
         # pixels themselves, or the features of the originals plus the same
         # interpolation applied to them (exact for PCA, which is affine).
-        if isinstance(self.smote_.neighbor_space, str) and self.smote_.neighbor_space == "pixel":
+        if (
+            isinstance(self.smote_.neighbor_space, str)
+            and self.smote_.neighbor_space == "pixel"
+        ):
             F = X
         else:
             F = self.smote_._features(X)

@@ -14,7 +14,10 @@ __all__ = ["BorderlineSMOTE", "SVMSMOTE"]
 
 
 def _constraints(base):
-    c = {**base._parameter_constraints, **ImageSamplerMixin._image_parameter_constraints}
+    c = {
+        **base._parameter_constraints,
+        **ImageSamplerMixin._image_parameter_constraints,
+    }
     for name in ("k_neighbors", "m_neighbors"):
         c[name] = [*base._parameter_constraints[name], StrOptions({"auto"})]
     return c
@@ -114,7 +117,9 @@ class BorderlineSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
             self.nn_k_ = nn_k
             nns = fit_idx[nn_k.kneighbors(F[danger], return_distance=False)[:, 1:]]
             other = None if self.kind == "borderline-1" else (y[nns] != class_sample)
-            yield Group("smote", class_sample, n_samples, base=danger, nn=nns, other=other)
+            yield Group(
+                "smote", class_sample, n_samples, base=danger, nn=nns, other=other
+            )
 
 
 class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
@@ -207,7 +212,9 @@ class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
                     "All support vectors are considered as noise. SVM-SMOTE is not "
                     "adapted to your dataset. Try another SMOTE variant."
                 )
-            danger_bool = self._in_danger_noise(nn_m, F[sv], class_sample, y, kind="danger")
+            danger_bool = self._in_danger_noise(
+                nn_m, F[sv], class_sample, y, kind="danger"
+            )
             nn_k = self._nn(
                 "k_neighbors", self.k_neighbors, 5, len(idx), class_sample, F_class
             )

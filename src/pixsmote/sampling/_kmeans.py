@@ -88,7 +88,10 @@ class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         self.n_components = n_components
 
     def _groups(self, F, y, outer):
-        if self.random_state is None and "random_state" in self.kmeans_estimator_.get_params():
+        if (
+            self.random_state is None
+            and "random_state" in self.kmeans_estimator_.get_params()
+        ):
             # Keep k-means off numpy's global RNG (imbalanced-learn passes None).
             self.kmeans_estimator_.set_params(random_state=outer)
         total_inp_samples = sum(self.sampling_strategy_.values())
@@ -119,15 +122,21 @@ class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
             cluster_weights = cluster_sparsities / cluster_sparsities.sum()
             if not valid_clusters:
                 raise RuntimeError(
-                    f"No clusters found with sufficient samples of class {class_sample}. "
-                    "Try lowering the cluster_balance_threshold or increasing the "
-                    "number of clusters."
+                    "No clusters found with sufficient samples of class "
+                    f"{class_sample}. Try lowering the cluster_balance_threshold or "
+                    "increasing the number of clusters."
                 )
             for i, members in enumerate(valid_clusters):
                 nn = self._nn(
-                    "k_neighbors", self.k_neighbors, self._k_default, len(members),
-                    class_sample, F[members],
+                    "k_neighbors",
+                    self.k_neighbors,
+                    self._k_default,
+                    len(members),
+                    class_sample,
+                    F[members],
                 )
                 nns = members[nn.kneighbors(F[members], return_distance=False)[:, 1:]]
                 cluster_n_samples = int(math.ceil(n_samples * cluster_weights[i]))
-                yield Group("smote", class_sample, cluster_n_samples, base=members, nn=nns)
+                yield Group(
+                    "smote", class_sample, cluster_n_samples, base=members, nn=nns
+                )

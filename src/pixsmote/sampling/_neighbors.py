@@ -72,7 +72,9 @@ def _check_feature_array(F, n, what):
     if not np.issubdtype(F.dtype, np.number):
         raise TypeError(f"{what} must be numeric. Got dtype {F.dtype} instead.")
     if F.dtype.kind == "f" and not np.isfinite(F).all():
-        raise ValueError(f"{what} contains NaN or infinity. Got non-finite features instead.")
+        raise ValueError(
+            f"{what} contains NaN or infinity. Got non-finite features instead."
+        )
     return F
 
 
@@ -80,9 +82,7 @@ def _pca(X2, n_components):
     n, d = X2.shape
     k = n_components if n_components is not None else _DEFAULT_N_COMPONENTS
     if not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(
-            f"n_components must be a positive integer. Got {k!r} instead."
-        )
+        raise ValueError(f"n_components must be a positive integer. Got {k!r} instead.")
     k = int(min(k, n, d))
     if d <= n and n * d * 4 <= _PCA_INMEMORY_BYTES:
         # Tall and small (e.g. 28x28 images): scikit-learn's exact PCA.
@@ -109,7 +109,9 @@ def _dual_pca(X2, k, max_fit_rows=_PCA_MAX_FIT_ROWS):
     """
     n, d = X2.shape
     if n > max_fit_rows:
-        fit_idx = np.sort(np.random.RandomState(0).choice(n, max_fit_rows, replace=False))
+        fit_idx = np.sort(
+            np.random.RandomState(0).choice(n, max_fit_rows, replace=False)
+        )
     else:
         fit_idx = np.arange(n)
     m = len(fit_idx)

@@ -18,7 +18,9 @@ __all__ = ["Plan"]
 
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """Provenance of synthetic samples: ``x = X[base] + gap * scale * (X[neighbor] - X[base])``.
+    """Provenance of synthetic samples.
+
+    Row ``i`` stands for ``X[base] + gap * scale * (X[neighbor] - X[base])``.
 
     Parameters
     ----------

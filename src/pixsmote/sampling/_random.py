@@ -49,7 +49,9 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
         for class_sample, num_samples in self.sampling_strategy_.items():
             target_class_indices = np.flatnonzero(y == class_sample)
             sample_indices.append(
-                random_state.choice(target_class_indices, size=num_samples, replace=True)
+                random_state.choice(
+                    target_class_indices, size=num_samples, replace=True
+                )
             )
         return np.concatenate(sample_indices), Plan.empty(y.dtype)
 

@@ -13,7 +13,13 @@ from pixsmote.sampling._random import RandomOverSampler, RandomUnderSampler
 from pixsmote.sampling._smote import SMOTE
 from pixsmote.sampling._tabular import SMOTEN, SMOTENC
 
-__all__ = ["SamplerSpec", "SAMPLERS", "TABULAR_SAMPLERS", "get_sampler", "list_samplers"]
+__all__ = [
+    "SamplerSpec",
+    "SAMPLERS",
+    "TABULAR_SAMPLERS",
+    "get_sampler",
+    "list_samplers",
+]
 
 
 @dataclass(frozen=True)
@@ -47,23 +53,49 @@ class SamplerSpec:
 
 
 _SPECS = [
-    SamplerSpec("ros", RandomOverSampler, kind="over", synthetic=False,
-                class_local=True, summary="random over-sampling (copies)"),
-    SamplerSpec("rus", RandomUnderSampler, kind="under", synthetic=False,
-                summary="random under-sampling"),
-    SamplerSpec("smote", SMOTE, class_local=True,
-                summary="SMOTE (Chawla 2002)"),
-    SamplerSpec("borderline1", BorderlineSMOTE, {"kind": "borderline-1"},
-                summary="Borderline-SMOTE-1 (Han 2005)"),
-    SamplerSpec("borderline2", BorderlineSMOTE, {"kind": "borderline-2"},
-                summary="Borderline-SMOTE-2 (Han 2005)"),
+    SamplerSpec(
+        "ros",
+        RandomOverSampler,
+        kind="over",
+        synthetic=False,
+        class_local=True,
+        summary="random over-sampling (copies)",
+    ),
+    SamplerSpec(
+        "rus",
+        RandomUnderSampler,
+        kind="under",
+        synthetic=False,
+        summary="random under-sampling",
+    ),
+    SamplerSpec("smote", SMOTE, class_local=True, summary="SMOTE (Chawla 2002)"),
+    SamplerSpec(
+        "borderline1",
+        BorderlineSMOTE,
+        {"kind": "borderline-1"},
+        summary="Borderline-SMOTE-1 (Han 2005)",
+    ),
+    SamplerSpec(
+        "borderline2",
+        BorderlineSMOTE,
+        {"kind": "borderline-2"},
+        summary="Borderline-SMOTE-2 (Han 2005)",
+    ),
     SamplerSpec("svm-smote", SVMSMOTE, summary="SVM-SMOTE (Nguyen 2011)"),
     SamplerSpec("kmeans-smote", KMeansSMOTE, summary="KMeans-SMOTE (Last 2017)"),
     SamplerSpec("adasyn", ADASYN, summary="ADASYN (He 2008)"),
-    SamplerSpec("smote-enn", SMOTEENN, kind="combine",
-                summary="SMOTE + Edited Nearest Neighbours (Batista 2004)"),
-    SamplerSpec("smote-tomek", SMOTETomek, kind="combine",
-                summary="SMOTE + Tomek links (Batista 2003)"),
+    SamplerSpec(
+        "smote-enn",
+        SMOTEENN,
+        kind="combine",
+        summary="SMOTE + Edited Nearest Neighbours (Batista 2004)",
+    ),
+    SamplerSpec(
+        "smote-tomek",
+        SMOTETomek,
+        kind="combine",
+        summary="SMOTE + Tomek links (Batista 2003)",
+    ),
 ]
 
 #: Image samplers by registry name.
@@ -78,7 +110,9 @@ TABULAR_SAMPLERS: dict[str, SamplerSpec] = {
 
 def list_samplers(*, synthetic: bool | None = None) -> list[str]:
     """Names of the image samplers, optionally only those that do (not) synthesise."""
-    return [n for n, s in SAMPLERS.items() if synthetic is None or s.synthetic == synthetic]
+    return [
+        n for n, s in SAMPLERS.items() if synthetic is None or s.synthetic == synthetic
+    ]
 
 
 def get_sampler(name: str, **params):

@@ -10,8 +10,8 @@ from pixsmote.sampling._base import Group, ImageSamplerMixin
 
 __all__ = ["SMOTE"]
 
-_SPACE_DOC = """neighbor_space : {"pixel", "pca"}, ndarray of shape (n_samples, d) or callable, \
-default="pixel"
+_SPACE_DOC = """neighbor_space : {"pixel", "pca"}, ndarray of shape (n_samples, d) \
+or callable, default="pixel"
         Space in which neighbours (and danger sets, SVMs, clusters) are found;
         synthesis always interpolates pixels. ``"pixel"`` is imbalanced-learn's
         behaviour; ``"pca"`` projects the flattened images on ``n_components``
@@ -130,8 +130,12 @@ class SMOTE(ImageSamplerMixin, _AutoKMixin, _ImbSMOTE):
             idx = np.flatnonzero(y == class_sample)
             F_class = F[idx]
             nn = self._nn(
-                "k_neighbors", self.k_neighbors, self._k_default, len(idx),
-                class_sample, F_class,
+                "k_neighbors",
+                self.k_neighbors,
+                self._k_default,
+                len(idx),
+                class_sample,
+                F_class,
             )
             self.nn_k_ = nn
             nns = nn.kneighbors(F_class, return_distance=False)[:, 1:]

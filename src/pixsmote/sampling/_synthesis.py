@@ -61,7 +61,9 @@ def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
        synthetic minority over-sampling technique", JAIR 16, 2002.
     """
     if not isinstance(plan, Plan):
-        raise TypeError(f"plan must be a pixsmote Plan. Got {type(plan).__name__} instead.")
+        raise TypeError(
+            f"plan must be a pixsmote Plan. Got {type(plan).__name__} instead."
+        )
     if sparse.issparse(X):
         if out is not None:
             raise ValueError("out is not supported for sparse X. Got an array instead.")

@@ -61,7 +61,9 @@ class SMOTENC(_RecordPlan, _ImbSMOTENC):
         if getattr(self, "_plan_parts", None) is not None:
             idx = np.flatnonzero(self._y_fit == y_type)
             self._record(y_type, rows, idx[nn_num[rows, cols]], steps[:, 0])
-        return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
+        return super()._generate_samples(
+            X, nn_data, nn_num, rows, cols, steps, y_type, y
+        )
 
 
 class SMOTEN(_RecordPlan, _ImbSMOTEN):
@@ -88,12 +90,16 @@ class SMOTEN(_RecordPlan, _ImbSMOTEN):
         ):
             rs = check_random_state(self.random_state)
             base = rs.choice(np.arange(X_class.shape[0]), size=n_samples, replace=True)
-            self._record(klass, base, -np.ones(n_samples, dtype=np.int64), np.zeros(n_samples))
+            self._record(
+                klass, base, -np.ones(n_samples, dtype=np.int64), np.zeros(n_samples)
+            )
         elif isinstance(self.random_state, np.random.RandomState):
             state = self.random_state.get_state()
             base = self.random_state.choice(
                 np.arange(X_class.shape[0]), size=n_samples, replace=True
             )
             self.random_state.set_state(state)
-            self._record(klass, base, -np.ones(n_samples, dtype=np.int64), np.zeros(n_samples))
+            self._record(
+                klass, base, -np.ones(n_samples, dtype=np.int64), np.zeros(n_samples)
+            )
         return super()._make_samples(X_class, klass, y_dtype, nn_indices, n_samples)

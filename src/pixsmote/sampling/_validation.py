@@ -94,15 +94,16 @@ def resolve_k(param_name, k, default, n_fit, class_label, *, extra=1):
         k_eff = min(default, n_fit - extra)
         if k_eff < 1:
             raise ValueError(
-                f"Class {label_repr(class_label)} has {n_fit} sample(s): too few to find even "
-                f"one neighbour ({param_name}='auto'). Use RandomOverSampler for this "
-                "class, or drop it. Got a class of size "
+                f"Class {label_repr(class_label)} has {n_fit} sample(s): too few to "
+                f"find even one neighbour ({param_name}='auto'). Use "
+                "RandomOverSampler for this class, or drop it. Got a class of size "
                 f"{n_fit} instead."
             )
         if k_eff < default:
             warnings.warn(
-                f"Class {label_repr(class_label)} has {n_fit} samples; using {param_name}="
-                f"{k_eff} instead of {default} for it ({param_name}='auto').",
+                f"Class {label_repr(class_label)} has {n_fit} samples; using "
+                f"{param_name}={k_eff} instead of {default} for it "
+                f"({param_name}='auto').",
                 UserWarning,
                 stacklevel=4,
             )

@@ -14,9 +14,9 @@ import numbers
 from dataclasses import replace
 
 import numpy as np
+import torch
 from sklearn.base import clone
 
-import torch
 from pixsmote.sampling import (
     SMOTE,
     SMOTEENN,
