@@ -176,6 +176,13 @@ def resample(method: str, X, y):
 
 def worker(spec: dict) -> None:
     """Measure one (case, method) in this process; emit a JSON result."""
+    if spec.get("threads"):
+        # Same BLAS/OpenMP pool size for every method. On a shared machine
+        # OpenBLAS's spinning threads inflate time 5-10x when other processes hold
+        # the cores (measured: dual PCA 3 s on 1 thread vs 26 s on 2 at load 5).
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=spec["threads"])
     X, y, source = make_data(spec["case"])
     method = spec["method"]
     # Warm-up: a small subset through the same code path (> k + 1 per class).
@@ -244,14 +251,14 @@ def summarize(runs: list[dict]) -> dict:
     return out
 
 
-def run_case(case, repeats, methods, tmp, timeout) -> dict:
+def run_case(case, repeats, methods, tmp, timeout, threads=None) -> dict:
     runs = {m: [] for m in methods}
     saved = {}
     for r in range(repeats):
         for m in methods:
             if any(x.get("timed_out") for x in runs[m]):
                 continue  # one run past the limit says enough; don't repeat it
-            spec = {"case": case, "method": m}
+            spec = {"case": case, "method": m, "threads": threads}
             if r == 0 and m in ("pixsmote-pixel", ANCHOR, "imblearn-naive"):
                 spec["save"] = saved[m] = str(Path(tmp) / f"{case}-{m}.npy")
             args = [__file__, "--worker", json.dumps(spec)]
@@ -362,6 +369,13 @@ def main(argv=None) -> int:
         default=600.0,
         help="seconds before a run is stopped and reported as '> limit' (600)",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS/OpenMP threads in every worker, the same for all methods "
+        "(default: the libraries' own, i.e. all cores)",
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -388,6 +402,7 @@ def main(argv=None) -> int:
             "random_state": 0,
             "sampling_strategy": "auto",
             "repeats": args.repeats,
+            "threads": args.threads,
             "anchor": ANCHOR,
             "memory": "peak RSS during fit_resample minus RSS before it (VmHWM reset)",
         },
@@ -402,7 +417,7 @@ def main(argv=None) -> int:
                 continue
             print(f"{case}:", flush=True)
             results["cases"][case] = run_case(
-                case, args.repeats, methods, tmp, args.timeout
+                case, args.repeats, methods, tmp, args.timeout, args.threads
             )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
