@@ -284,7 +284,8 @@ def main(argv=None) -> int:
     say(
         f"- Model `{cfg['model']}`, augmentation `{cfg['aug']}` (unless a recipe "
         f"overrides it), batch {cfg['batch_size']}, peak lr {cfg['lr']} (SGD "
-        "Nesterov, cosine schedule, weight decay 5e-4: the bench defaults), "
+        f"Nesterov, {_fit('schedule')} schedule, weight decay "
+        f"{_fit('weight_decay')}: the bench defaults), "
         f"{cfg['threads']} torch thread per run."
     )
     for split, spec in cfg["splits"].items():
@@ -296,7 +297,7 @@ def main(argv=None) -> int:
         )
     say(
         "- The kept checkpoint is the epoch with the best **validation** ACSA "
-        "(10 % of each class held out of the training draw); the test sets are "
+        "(held out of each class's training draw by the split); the test sets are "
         "evaluated once, with that checkpoint. Nothing was tuned on a test set.\n"
         "- Recipes come from the registries (`pixsmote.bench.RECIPES`, "
         "`pixsmote.train.LOSSES`, `AUGMENTATIONS`): loss-side rows are "
@@ -313,7 +314,7 @@ def main(argv=None) -> int:
     )
     say(
         "- Budget: the step budget was fixed on `none` and `ros` (seed 0) so that "
-        "one run stays well inside the protocol's 10 minutes on the 2-core "
+        "one run stays inside the protocol's 10 minutes on the 2-core "
         "machine while other work shared it (their times are in the compute "
         "section). The learning rate, batch size, schedule and augmentation are "
         "the bench defaults and were **not** tuned; the budget is short "
@@ -385,8 +386,8 @@ def main(argv=None) -> int:
                         "\n\\* Reported rows are copied by the script from the "
                         "protocol's table (DeepSMOTE, Dablain et al., TNNLS 2022, "
                         'ResNet-18). **DeepSMOTE\'s "balanced test" came from '
-                        "cross-validation folds of the training pool (~1,200 per "
-                        "class), not the official test set**: compare with care."
+                        "cross-validation folds of the training pool (PROTOCOL.md), "
+                        "not the official test set**: compare with care."
                     )
                 else:
                     say(
@@ -506,6 +507,21 @@ def main(argv=None) -> int:
         f"(`results.json` `time_s`): **{fmt_minutes(sum(train_s))}**; per run "
         f"{cell(train_s, 0)} s."
     )
+    slow = sorted(
+        (float(r.results.get("time_s") or 0.0), r.recipe, r.seed)
+        for t in by_split.values()
+        for rs in t.values()
+        for r in rs
+        if float(r.results.get("time_s") or 0.0) > 600
+    )
+    if slow:
+        say(
+            "- Runs over the protocol's 10 minutes: "
+            + ", ".join(f"`{r}` seed {s} ({t:.0f} s)" for t, r, s in slow)
+            + ". A recipe that shrinks the training set (`rus`) has epochs of a "
+            "couple of steps, and the training loop validates after every epoch, "
+            "so validation dominates its time."
+        )
     if runlog:
         loads = [
             e.get("load1_start") for e in runlog if e.get("load1_start") is not None
@@ -555,6 +571,15 @@ def main(argv=None) -> int:
     WHICH.write_text(_which_method(headline, groups, by_split, cfg).rstrip() + "\n")
     print(f"wrote {DOC.relative_to(ROOT)} and {WHICH.relative_to(ROOT)}")
     return 0
+
+
+def _fit(key: str):
+    """A training setting from the first run's ``config.json``."""
+    for path in sorted(RESULTS.glob("*/split-*/*/seed-*/config.json")):
+        value = _read_json(path).get(key)
+        if value is not None:
+            return value
+    return "?"
 
 
 def _test_sizes(split: str) -> dict[str, list[int]]:
@@ -674,6 +699,18 @@ def _figure_recipes(table: dict, scores: dict, groups: dict) -> list[str]:
     return pick
 
 
+def _imbalance(by_split: dict) -> str:
+    """'3600 down to 36 training images per class' from a run's config."""
+    for runs in by_split.get("fmnist-deepsmote", {}).values():
+        counts = runs[0].config.get("train_counts_before")
+        if counts:
+            return (
+                f"{max(counts)} down to {min(counts)} training images per class "
+                "after the validation hold-out"
+            )
+    return "the fmnist-deepsmote split"
+
+
 def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> str:
     scores = headline.get(("fmnist-deepsmote", "test"), {})
     out = ["## Which method should I use?\n"]
@@ -687,8 +724,8 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
     n_planned = len(study.recipe_matrix(best, spec.get("tuning", [])))
     top = ranked[:3]
     out.append(
-        "On Fashion-MNIST with DeepSMOTE's imbalance (4000 down to 40 images per "
-        f"class), a `{cfg['model']}` trained for the same number of steps with each "
+        f"On Fashion-MNIST with DeepSMOTE's imbalance ({_imbalance(by_split)}), "
+        f"a `{cfg['model']}` trained for the same number of steps with each "
         f"recipe ranked as follows on the official test set (ACSA, "
         f"{n_recipes} of {n_planned} recipes run so far):\n"
     )
@@ -705,29 +742,35 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
         SMOTE_GROUPS,
         _smote_pred,
     )
-    ros = scores.get("ros")
+    ros = _best_of(scores, groups, {"baseline"}, lambda r: r == "ros")
     out.append("")
     advice = []
-    if ros and loss:
-        advice.append(
-            "Start with a one-line baseline: random over-sampling (`ros`, "
-            f"{ros[0]:.1f} %) or a loss-side method ({_describe(loss)})."
+    simple = sorted([b for b in (ros, loss) if b], key=lambda b: -b[1][0])
+    if simple:
+        names = {"ros": "random over-sampling"}
+        first = simple[0]
+        text = (
+            f"Start with the best one-line baseline here, "
+            f"{names.get(first[0], 'the loss-side method')} {_describe(first)}"
         )
+        if len(simple) > 1:
+            other = simple[1]
+            text += (
+                f"; {names.get(other[0], 'the best loss-side method')} "
+                f"{_describe(other)} reached less"
+            )
+        advice.append(text + ".")
     if smote:
-        simple = max(
-            [x for x in (ros, loss[1] if loss else None) if x],
-            key=lambda x: x[0],
-            default=None,
-        )
-        if simple and smote[1][0] > simple[0]:
+        top = simple[0] if simple else None
+        if top and smote[1][0] > top[1][0]:
             advice.append(
-                f"SMOTE on images ({_describe(smote)}) beat them in this budget; use "
+                f"SMOTE on images ({_describe(smote)}) beat it in this budget; use "
                 "it when the tail classes matter most."
             )
         else:
             advice.append(
-                f"SMOTE on images ({_describe(smote)}) did not beat the best one-line "
-                "baseline in this budget; reach for it only after those."
+                f"SMOTE on images ({_describe(smote)}) did not beat it in this "
+                "budget; reach for it after the one-line baselines, not instead."
             )
     out.append(" ".join(advice))
     out.append(
