@@ -89,7 +89,26 @@ def load_study(cfg: dict):
         tuning = cfg["splits"][split].get("tuning", [])
         for group, recipe in study.recipe_matrix(best, tuning):
             groups.setdefault(_label(recipe), group)
+        for recipe in table:  # runs of recipes no longer in the matrix
+            groups.setdefault(recipe, _infer_group(recipe))
     return by_split, groups
+
+
+def _infer_group(label: str) -> str:
+    from pixsmote.bench import parse_recipe
+
+    r = parse_recipe(label)
+    if r.spec.kind == "none":
+        return "loss" if r.loss else "baseline"
+    if r.aug or r.loss:
+        return "combination"
+    if r.spec.kind == "imblearn":
+        return "imblearn"
+    if r.spec.kind == "online":
+        return "online" if not r.params else "tuning"
+    if r.name in ("ros", "rus"):
+        return "baseline"
+    return "pixsmote"
 
 
 def _label(recipe: str) -> str:

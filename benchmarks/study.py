@@ -201,7 +201,8 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     """The SMOTE-based recipe with the best mean validation ACSA on `split`.
 
     Frozen in ``combos.json`` once every SMOTE-based recipe of the matrix has a
-    finished seed-0 run (before that the choice is provisional and re-made).
+    finished seed-0 run, or once a combination has been launched (before that
+    the choice is provisional and re-made).
     """
     frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
     if frozen.get(split, {}).get("frozen"):
@@ -234,6 +235,15 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     COMBOS.parent.mkdir(parents=True, exist_ok=True)
     COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
     return best
+
+
+def freeze_combos(split: str) -> None:
+    """Keep the combinations' base once one of them has been launched."""
+    frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
+    if split in frozen and not frozen[split].get("frozen"):
+        frozen[split]["frozen"] = True
+        frozen[split]["frozen_at"] = _now()
+        COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
 
 
 def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
@@ -371,17 +381,17 @@ def main(argv=None) -> int:
                 flush=True,
             )
         # launch new ones (the plan is rebuilt: combinations follow results)
-        pending = [
-            j
-            for _, j in plan_jobs(cfg, splits, only, seeds)
-            if j not in tried and j.run_dir() is None
-        ]
+        planned = plan_jobs(cfg, splits, only, seeds)
+        groups = {j: g for g, j in planned}
+        pending = [j for _, j in planned if j not in tried and j.run_dir() is None]
         busy = {(j.split, j.seed, j.recipe) for j, *_ in running}
         pending = [j for j in pending if (j.split, j.seed, j.recipe) not in busy]
         out_of_time = time.time() >= deadline
         while pending and len(running) < args.jobs and not out_of_time:
             job = pending.pop(0)
             tried.add(job)
+            if groups.get(job) == "combination":
+                freeze_combos(job.split)
             job.out.mkdir(parents=True, exist_ok=True)
             log = logs / f"{job.split}-{job.seed}-{job.recipe.replace(':', '_')}.log"
             with open(log, "w") as fh:
