@@ -47,10 +47,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="a seconds-long smoke run: 1 seed, 20 steps (overrides --seeds/--steps)",
     )
     p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        help="no progress bars",
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="progress bars while training",
     )
     p.set_defaults(run=run)
     return p
