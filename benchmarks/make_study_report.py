@@ -750,6 +750,24 @@ def _why(table: dict, headline: dict, groups: dict, reported: list) -> str:
                 "the budget ran out. Every recipe would move with a longer budget; "
                 "this ranking is that of a short one."
             )
+    tried = [
+        r
+        for r in scores
+        if r != "smote" and groups.get(r) in SMOTE_GROUPS - {"imblearn"}
+    ]
+    if "smote" in scores and tried:
+        base = scores["smote"]
+        out.append(
+            f"\nTried to improve on plain `smote` ({base[0]:.1f} % ACSA, "
+            f"n = {base[2]}), official test, ACSA change against it: "
+            + "; ".join(
+                f"`{r}` {scores[r][0] - base[0]:+.1f} (n = {scores[r][2]})"
+                for r in sorted(tried, key=lambda r: -scores[r][0])
+            )
+            + ". The mixing augmentations (MixUp, CutMix, SamplePairing) are "
+            "usually trained for far more passes than this budget's; their rows "
+            "measure them at a short budget only."
+        )
     for test, col in (("test-imbalanced", 0), ("test", 1)):
         sc = headline.get(("fmnist-deepsmote", test), {})
         if not sc or not reported:
