@@ -568,6 +568,22 @@ def main(argv=None) -> int:
         )
     say("")
 
+    last = {(e["split"], e["recipe"], e["seed"]): e for e in runlog}
+    failed = [
+        e
+        for e in last.values()
+        if e.get("rc") != 0
+        and not study.Job(e["split"], e["recipe"], e["seed"], e["steps"]).run_dir()
+    ]
+    if failed:
+        say("## Failed runs\n")
+        for e in failed:
+            say(
+                f"- `{e['split']}` seed {e['seed']} `{e['recipe']}` (exit {e['rc']}, "
+                f"{e['finished']}): {e.get('error') or 'see the run log'}"
+            )
+        say("")
+
     # ---------------------------------------------------------- pending
     say("## Pending runs\n")
     for split, spec in cfg["splits"].items():

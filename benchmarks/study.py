@@ -372,6 +372,9 @@ def main(argv=None) -> int:
                 "finished": _now(), "load1_start": load_start, "load1_end": load1(),
                 "jobs": args.jobs, "host": platform.node(),
             }  # fmt: skip
+            if not ok:  # the exception line, so the reason is committed too
+                lines = [x for x in log.read_text().splitlines() if x.strip()]
+                entry["error"] = lines[-1][-300:] if lines else ""
             with open(RUNLOG, "a") as fh:
                 fh.write(json.dumps(entry) + "\n")
             status = "ok" if ok else f"FAILED rc={proc.returncode}, see {log}"
