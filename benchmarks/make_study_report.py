@@ -674,6 +674,16 @@ def _describe(best) -> str:
     return f"`{r}` ({m:.1f}{spread} % ACSA, n = {n})"
 
 
+def _compare(a, b) -> str:
+    """'better', 'worse' or 'level': a gap counts only beyond 2 std (>= 1 point)
+    and with >= 3 seeds on both sides."""
+    (_, (ma, sa, na)), (_, (mb, sb, nb)) = a, b
+    margin = max(1.0, 2 * max(sa, sb))
+    if min(na, nb) < 3 or abs(ma - mb) < margin:
+        return "level"
+    return "better" if ma > mb else "worse"
+
+
 def _ranking(scores: dict, groups: dict) -> str:
     """Sentences comparing the best SMOTE-based recipe with the baselines."""
     if not scores:
@@ -696,7 +706,13 @@ def _ranking(scores: dict, groups: dict) -> str:
     if smote and simple:
         top = max(simple, key=lambda b: b[1][0])
         gap = smote[1][0] - top[1][0]
-        if gap >= 0:
+        if _compare(smote, top) == "level":
+            verdict = (
+                f"\nThe best SMOTE-based recipe and the best simple baseline "
+                f"{_describe(top)} are **level** (difference {gap:+.1f} points, "
+                "within seed noise or on too few seeds to rank)."
+            )
+        elif gap >= 0:
             verdict = (
                 f"\nThe best SMOTE-based recipe is **{gap:.1f} points above** the best "
                 f"simple baseline {_describe(top)}."
@@ -877,10 +893,17 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
         advice.append(text + ".")
     if smote:
         top = simple[0] if simple else None
-        if top and smote[1][0] > top[1][0]:
+        verdict = _compare(smote, top) if top else "worse"
+        if verdict == "better":
             advice.append(
                 f"SMOTE on images ({_describe(smote)}) beat it in this budget; use "
                 "it when the tail classes matter most."
+            )
+        elif verdict == "level":
+            advice.append(
+                f"The best SMOTE on images ({_describe(smote)}) was level with it "
+                "(within seed noise, or on too few seeds to tell); it is a "
+                "reasonable alternative, not a clear improvement."
             )
         else:
             advice.append(
