@@ -47,7 +47,15 @@ def _pixsmote(name: str, params: dict, X, y, seed: int):
     from pixsmote.sampling import get_sampler
 
     sampler = get_sampler(name, random_state=seed, **params)
-    X_res, y_res = sampler.fit_resample(X, y)
+    try:
+        X_res, y_res = sampler.fit_resample(X, y)
+    except RuntimeError as exc:
+        # The algorithm's own refusals (KMeans-SMOTE finding no cluster, ADASYN
+        # finding no other class near a sample) are about the data, not a bug.
+        raise DataError(
+            f"{name} cannot balance this training set: {exc} Got class counts "
+            f"{np.bincount(y).tolist()} instead."
+        ) from None
     n_kept = len(sampler.sample_indices_)
     plan = getattr(sampler, "plan_", None)
     synthetic = np.arange(len(y_res)) >= n_kept
