@@ -70,6 +70,7 @@ def test_test_set_with_unknown_labels(npz, capsys, tmp_path):
         ("--loss", "hinge", "Unknown loss. Expected one of ["),
         ("--steps", "0", "steps must be an integer >= 1. Got 0 instead."),
         ("--seeds", "x", "--seeds must be a count"),
+        ("--seeds", "0", "for a list of seeds use commas, e.g. '0,'. Got '0'"),
     ],
 )
 def test_bad_names_and_counts(npz, capsys, tmp_path, option, value, fragment):

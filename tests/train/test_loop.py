@@ -28,6 +28,23 @@ def test_respects_steps_exactly(digits):
     assert result.history[-1]["lr"] == pytest.approx(lr_at(49 / 50, 0.05))
 
 
+def test_tiny_epochs_validate_every_eval_every_steps(digits):
+    train, val = digits
+    small = (train[0][:130], train[1][:130])  # 130 // 64 = 2 steps per epoch
+    result = fit(small, val, aug="none", steps=40, **FAST)
+    # default eval_every = max(1, 40 // 50) = 1: every epoch
+    assert [row["step"] for row in result.history] == list(range(2, 41, 2))
+    result = fit(small, val, aug="none", steps=40, eval_every=5, **FAST)
+    # validated once >= 5 steps passed since the last validation, and at the end
+    assert [row["step"] for row in result.history] == [6, 12, 18, 24, 30, 36, 40]
+    assert [row["epoch"] for row in result.history] == [3, 6, 9, 12, 15, 18, 20]
+    assert result.best_epoch in {3, 6, 9, 12, 15, 18, 20}
+    # train loss of a row averages all steps since the previous row
+    assert all(math.isfinite(row["train_loss"]) for row in result.history)
+    with pytest.raises(UsageError, match="eval_every"):
+        fit(small, val, aug="none", steps=4, eval_every=0, **FAST)
+
+
 def test_epochs(digits):
     train, val = digits
     result = fit(train, val, aug="none", epochs=2, **FAST)

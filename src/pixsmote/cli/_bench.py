@@ -154,6 +154,14 @@ def _parse_seeds(text: str) -> int | list[int]:
             f"Got {text!r} instead."
         ) from None
     if "," not in text and len(values) == 1:
+        if values[0] < 1:
+            # A lone number is a count; "0" would run nothing, and users who
+            # type it mean "seed 0" -- say how to write that.
+            raise UsageError(
+                "--seeds N is a number of seeds (0..N-1) and must be >= 1; "
+                f"for a list of seeds use commas, e.g. '{values[0]},'. "
+                f"Got {text!r} instead."
+            )
         return values[0]
     return values
 
