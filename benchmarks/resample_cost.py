@@ -163,9 +163,7 @@ def resample(method: str, X, y):
 
     sampler = SMOTE(k_neighbors=K_NEIGHBORS, random_state=0)
     if method == "imblearn-careful":
-        X_res, y_res = sampler.fit_resample(
-            X.reshape(len(X), -1).astype(np.float32), y
-        )
+        X_res, y_res = sampler.fit_resample(X.reshape(len(X), -1).astype(np.float32), y)
         X_res = np.clip(np.rint(X_res), 0, 255).astype(np.uint8)
         return X_res.reshape(-1, *X.shape[1:]), y_res
     if method == "imblearn-naive":
