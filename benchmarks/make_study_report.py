@@ -85,10 +85,9 @@ def load_study(cfg: dict):
         for r in sorted(runs, key=lambda r: r.seed or 0):
             table[r.recipe].append(r)
         by_split[split] = table
-        best = study.choose_best_smote(cfg, split)
-        tuning = cfg["splits"][split].get("tuning", [])
-        for group, recipe in study.recipe_matrix(best, tuning):
-            groups.setdefault(_label(recipe), group)
+        for group, recipe in study.section_matrix(cfg, split):
+            if group != "confirm":  # a confirmation keeps the recipe's own kind
+                groups.setdefault(_label(recipe), group)
         for recipe in table:  # runs of recipes no longer in the matrix
             groups.setdefault(recipe, _infer_group(recipe))
     return by_split, groups
@@ -256,8 +255,7 @@ def main(argv=None) -> int:
     cover_rows = []
     total_done = total_planned = 0
     for split, spec in cfg["splits"].items():
-        best = study.choose_best_smote(cfg, split)
-        matrix = study.recipe_matrix(best, spec.get("tuning", []))
+        matrix = study.section_matrix(cfg, split)
         table = by_split.get(split, {})
         done_recipes = 0
         for _, recipe in matrix:
@@ -308,10 +306,19 @@ def main(argv=None) -> int:
         f"{cfg['threads']} torch thread per run."
     )
     for split, spec in cfg["splits"].items():
+        train = study.train_split(cfg, split)
+        what = (
+            f"trains on `{train}`; a confirmation of "
+            + ", ".join(f"`{r}`" for r in spec["recipes"])
+            + " (chosen before these runs on the screen's validation ACSA, see "
+            "`benchmarks/study.toml`) at a longer budget: "
+            if "recipes" in spec
+            else ""
+        )
         say(
-            f"- `{split}`: {spec['steps']} optimiser steps per run for every recipe; "
-            f"seeds {spec['seeds']}. Seed *s* trains with seed *s* **on the split "
-            "drawn with seed *s*** (`--split-seed s`), so the ± includes the "
+            f"- `{split}`: {what}{spec['steps']} optimiser steps per run for every "
+            f"recipe; seeds {spec['seeds']}. Seed *s* trains with seed *s* **on the "
+            "split drawn with seed *s*** (`--split-seed s`), so the ± includes the "
             "spread over draws of the training set."
         )
     say(
@@ -336,9 +343,10 @@ def main(argv=None) -> int:
         "one run stays inside the protocol's 10 minutes on the 2-core "
         "machine while other work shared it (their times are in the compute "
         "section). The learning rate, batch size, schedule and augmentation are "
-        "the bench defaults and were **not** tuned; the budget is short "
-        "(see `passes`), so every number here is that of an under-trained "
-        "small CNN, not of a converged model."
+        "the bench defaults and were **not** tuned. The screen's budget is short "
+        "(see `passes`): its numbers are those of an under-trained small CNN. "
+        "The longer confirmation budget is the most that keeps one run of "
+        "`small-cnn` within the protocol's 10 minutes on one core of this machine."
     )
     for split, info in combos.items():
         if isinstance(info, dict) and info.get("recipe"):
@@ -364,6 +372,7 @@ def main(argv=None) -> int:
         for test in tests:
             title = TESTS.get(test, (test, None))[0]
             sizes = _test_sizes(split).get(test)
+            deepsmote = study.train_split(cfg, split) == "fmnist-deepsmote"
             if sizes:
                 title += f", {sum(sizes):,} images {sizes}"
             say(f"### Test: {title} (`{test}`)\n")
@@ -381,7 +390,7 @@ def main(argv=None) -> int:
                     + [cell(metric_values(runs, test, k)) for k, _ in METRICS]
                     + [cell([passes(r) for r in runs])]
                 )  # fmt: skip
-            if split == "fmnist-deepsmote" and reported and test in TESTS:
+            if deepsmote and reported and test in TESTS:
                 col = TESTS[test][1]
                 for method, imb, bal in reported:
                     vals = (imb, bal)[col]
@@ -399,7 +408,7 @@ def main(argv=None) -> int:
                 "data. Every recipe gets the same steps, so recipes that grow the "
                 "training set see each image fewer times."
             )
-            if split == "fmnist-deepsmote" and reported and test in TESTS:
+            if deepsmote and reported and test in TESTS:
                 if TESTS[test][1] == 1:
                     say(
                         "\n\\* Reported rows are copied by the script from the "
@@ -423,7 +432,7 @@ def main(argv=None) -> int:
         # tail recall
         names = next(iter(table.values()))[0].class_names
         tail = [c for c in TAIL if c < len(names)]
-        if tail and split == "fmnist-deepsmote":
+        if tail and study.train_split(cfg, split) == "fmnist-deepsmote":
             for test in tests:
                 say(
                     f"### Tail-class recall on `{test}` "
@@ -477,11 +486,19 @@ def main(argv=None) -> int:
 
     # ---------------------------------------------------------- ranking
     say("## Ranking: SMOTE against the simple baselines\n")
-    ranking = _ranking(headline.get(("fmnist-deepsmote", "test"), {}), groups)
-    say(ranking or "No finished runs yet.")
-    if ranking:
-        say(_why(by_split.get("fmnist-deepsmote", {}), headline, groups, reported))
-    say("")
+    ranked_any = False
+    for section in _deepsmote_sections(cfg):
+        ranking = _ranking(headline.get((section, "test"), {}), groups)
+        if not ranking:
+            continue
+        ranked_any = True
+        steps = cfg["splits"][section]["steps"]
+        say(f"### `{section}` ({steps} steps per run)\n")
+        say(ranking)
+        say(_why(section, by_split.get(section, {}), headline, groups, reported))
+        say("")
+    if not ranked_any:
+        say("No finished runs yet.\n")
 
     # ---------------------------------------------------------- cost
     say("## Resampling cost\n")
@@ -590,13 +607,13 @@ def main(argv=None) -> int:
         best = study.choose_best_smote(cfg, split)
         table = by_split.get(split, {})
         missing = []
-        for _, recipe in study.recipe_matrix(best, spec.get("tuning", [])):
+        for _, recipe in study.section_matrix(cfg, split):
             have = {r.seed for r in table.get(_label(recipe), [])}
             lack = [s for s in spec["seeds"] if s not in have]
             if lack:
                 missing.append(f"`{recipe}` (seeds {', '.join(map(str, lack))})")
         say(f"- `{split}`: " + ("; ".join(missing) if missing else "none") + ".")
-        if best is None:
+        if best is None and "recipes" not in spec:
             say(
                 f"- Combinations on `{split}` are planned once a SMOTE-based recipe "
                 "has finished (their base is chosen on validation ACSA)."
@@ -740,12 +757,22 @@ def _ranking(scores: dict, groups: dict) -> str:
     return "\n".join(lines)
 
 
-def _why(table: dict, headline: dict, groups: dict, reported: list) -> str:
+def _deepsmote_sections(cfg: dict) -> list[str]:
+    """Study sections that train on fmnist-deepsmote, longest budget first."""
+    names = [
+        s for s in cfg["splits"] if study.train_split(cfg, s) == "fmnist-deepsmote"
+    ]
+    return sorted(names, key=lambda s: -cfg["splits"][s]["steps"])
+
+
+def _why(
+    section: str, table: dict, headline: dict, groups: dict, reported: list
+) -> str:
     """Where the best SMOTE-based recipe loses to (or beats) over-sampling, and
     how both compare with DeepSMOTE's reported numbers, from the runs."""
-    scores = headline.get(("fmnist-deepsmote", "test"), {})
+    scores = headline.get((section, "test"), {})
     smote = _best_of(scores, groups, SMOTE_GROUPS, _smote_pred)
-    out = ["\n### Why, as far as the runs show\n"]
+    out = ["\n#### Why, as far as the runs show\n"]
     if smote and "ros" in table:
         names = table["ros"][0].class_names
         diffs = []
@@ -778,9 +805,13 @@ def _why(table: dict, headline: dict, groups: dict, reported: list) -> str:
                 f"{p_ros:.1f} times, the imbalanced one {p_none:.1f} times (table "
                 "column `passes`). The loss-side runs train on the imbalanced set; "
                 f"in {late} of {total} of them the kept (best-validation) epoch is "
-                "the last or the one before, i.e. they were still improving when "
-                "the budget ran out. Every recipe would move with a longer budget; "
-                "this ranking is that of a short one."
+                "the last or the one before"
+                + (
+                    ", i.e. they were still improving when the budget ran out: "
+                    "this ranking is that of a short budget."
+                    if total and late / total >= 0.5
+                    else "."
+                )
             )
     tried = [
         r
@@ -796,12 +827,16 @@ def _why(table: dict, headline: dict, groups: dict, reported: list) -> str:
                 f"`{r}` {scores[r][0] - base[0]:+.1f} (n = {scores[r][2]})"
                 for r in sorted(tried, key=lambda r: -scores[r][0])
             )
-            + ". The mixing augmentations (MixUp, CutMix, SamplePairing) are "
-            "usually trained for far more passes than this budget's; their rows "
-            "measure them at a short budget only."
+            + "."
         )
+        if any(":aug=" in r for r in tried):
+            out.append(
+                "The mixing augmentations (MixUp, CutMix, SamplePairing) are "
+                "usually trained for far more passes than this budget's; their rows "
+                "measure them at this budget only."
+            )
     for test, col in (("test-imbalanced", 0), ("test", 1)):
-        sc = headline.get(("fmnist-deepsmote", test), {})
+        sc = headline.get((section, test), {})
         if not sc or not reported:
             continue
         best_r = max(sc, key=lambda r: sc[r][0])
@@ -843,36 +878,27 @@ def _imbalance(by_split: dict) -> str:
 
 
 def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> str:
-    scores = headline.get(("fmnist-deepsmote", "test"), {})
     out = ["## Which method should I use?\n"]
-    if not scores:
+    sections = [s for s in _deepsmote_sections(cfg) if headline.get((s, "test"))]
+    if not sections:
         out.append("No benchmark results yet; see docs/benchmarks.md.")
         return "\n".join(out)
+    main = sections[0]  # the longest budget with results
+    scores = headline[(main, "test")]
+    steps = cfg["splits"][main]["steps"]
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-    n_recipes = len(ranked)
-    spec = cfg["splits"]["fmnist-deepsmote"]
-    best = study.choose_best_smote(cfg, "fmnist-deepsmote")
-    n_planned = len(study.recipe_matrix(best, spec.get("tuning", [])))
-    top = ranked[:3]
+    n_planned = len(study.section_matrix(cfg, main))
     out.append(
         f"On Fashion-MNIST with DeepSMOTE's imbalance ({_imbalance(by_split)}), "
-        f"a `{cfg['model']}` trained for the same number of steps with each "
-        f"recipe ranked as follows on the official test set (ACSA, "
-        f"{n_recipes} of {n_planned} recipes run so far):\n"
+        f"a `{cfg['model']}` trained for {steps} steps with each recipe "
+        f"ranked as follows on the official test set (ACSA, mean ± std over "
+        f"seeds; {len(ranked)} of the {n_planned} recipes of this budget run):\n"
     )
-    for r, (m, s, n) in top:
-        spread = f" ± {s:.1f}" if n > 1 else ""
+    for r, (m, sd, n) in ranked:
+        spread = f" ± {sd:.1f}" if n > 1 else ""
         out.append(f"- `{r}`: {m:.1f}{spread} % (n = {n} seed{'s' if n > 1 else ''})")
-    none = scores.get("none")
-    if none:
-        out.append(f"- for reference, no balancing (`none`): {none[0]:.1f} %")
     loss = _best_of(scores, groups, {"loss"})
-    smote = _best_of(
-        scores,
-        groups,
-        SMOTE_GROUPS,
-        _smote_pred,
-    )
+    smote = _best_of(scores, groups, SMOTE_GROUPS, _smote_pred)
     ros = _best_of(scores, groups, {"baseline"}, lambda r: r == "ros")
     out.append("")
     advice = []
@@ -896,8 +922,8 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
         verdict = _compare(smote, top) if top else "worse"
         if verdict == "better":
             advice.append(
-                f"SMOTE on images ({_describe(smote)}) beat it in this budget; use "
-                "it when the tail classes matter most."
+                f"SMOTE on images ({_describe(smote)}) beat it; use it when the "
+                "tail classes matter most."
             )
         elif verdict == "level":
             advice.append(
@@ -907,14 +933,28 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
             )
         else:
             advice.append(
-                f"SMOTE on images ({_describe(smote)}) did not beat it in this "
-                "budget; reach for it after the one-line baselines, not instead."
+                f"SMOTE on images ({_describe(smote)}) did not beat it; reach for "
+                "it after the one-line baselines, not instead."
             )
     out.append(" ".join(advice))
+    if len(sections) > 1:
+        screen = sections[-1]
+        sc = headline[(screen, "test")]
+        top = sorted(sc.items(), key=lambda kv: -kv[1][0])[:4]
+        out.append(
+            f"\nThe shorter screen ({cfg['splits'][screen]['steps']} steps, "
+            f"{len(sc)} recipes: every sampler in pixel and PCA neighbour space, "
+            "loss-side methods, mixing augmentations) ranked "
+            + ", ".join(
+                f"`{r}` {m:.1f}" + (f" ± {sd:.1f}" if n > 1 else "") + f" (n = {n})"
+                for r, (m, sd, n) in top
+            )
+            + " on top."
+        )
     out.append(
-        "\nThese are partial results (see the coverage table in "
-        "[docs/benchmarks.md](docs/benchmarks.md)); with fewer than 3 seeds, "
-        "differences of a point or two are within noise."
+        "\nFull tables, per-class recall, curves and the resampling cost: "
+        "[docs/benchmarks.md](docs/benchmarks.md). Differences of a point or "
+        "two are within seed noise."
     )
     return "\n".join(out)
 

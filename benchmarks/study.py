@@ -131,10 +131,11 @@ def is_smote_based(recipe: str) -> bool:
 # ------------------------------------------------------------------ jobs
 @dataclass(frozen=True)
 class Job:
-    split: str
+    split: str  # the study section: results folder name
     recipe: str
     seed: int
     steps: int
+    train: str = ""  # the protocol split trained on ("": the section's name)
 
     @property
     def out(self) -> Path:
@@ -159,7 +160,7 @@ class Job:
         head = [exe] if exe else [sys.executable, "-c", _CLI]
         return [
             *head, "bench",
-            "--train", self.split,
+            "--train", self.train or self.split,
             "--recipes", self.recipe,
             "--model", cfg["model"],
             "--aug", cfg["aug"],
@@ -187,7 +188,29 @@ def load_config(path: Path = CONFIG) -> dict:
         raise SystemExit(
             f"{path}: unknown keys {sorted(unknown)}; known {sorted(known)}"
         )
+    section_keys = {"steps", "seeds", "tuning", "train", "recipes"}
+    for name, spec in cfg["splits"].items():
+        unknown = set(spec) - section_keys
+        if unknown:
+            raise SystemExit(
+                f"{path}: [splits.{name}] has unknown keys {sorted(unknown)}; "
+                f"known {sorted(section_keys)}"
+            )
     return cfg
+
+
+def train_split(cfg: dict, section: str) -> str:
+    """The protocol split a study section trains on (its ``train``, or its name)."""
+    return cfg["splits"][section].get("train", section)
+
+
+def section_matrix(cfg: dict, section: str) -> list[tuple[str, str]]:
+    """(group, recipe) of a study section: its ``recipes`` list if it has one
+    (a confirmation of chosen recipes at another budget), else the full matrix."""
+    spec = cfg["splits"][section]
+    if "recipes" in spec:
+        return [("confirm", r) for r in spec["recipes"]]
+    return recipe_matrix(choose_best_smote(cfg, section), spec.get("tuning", []))
 
 
 def val_acsa(run_dir: Path) -> float:
@@ -208,6 +231,8 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     if frozen.get(split, {}).get("frozen"):
         return frozen[split]["recipe"]
     spec = cfg["splits"][split]
+    if "recipes" in spec:  # a confirmation section: no combinations
+        return None
     matrix = recipe_matrix(None, spec.get("tuning", []))
     candidates = [r for _, r in matrix if is_smote_based(r)]
     scores: dict[str, float] = {}
@@ -252,15 +277,15 @@ def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
     for split, spec in cfg["splits"].items():
         if splits and split not in splits:
             continue
-        best = choose_best_smote(cfg, split)
-        matrix = recipe_matrix(best, spec.get("tuning", []))
+        matrix = section_matrix(cfg, split)
+        train = train_split(cfg, split)
         for seed in spec["seeds"]:
             if seeds is not None and seed not in seeds:
                 continue
             for group, recipe in matrix:
                 if only and not any(fnmatch.fnmatchcase(recipe, o) for o in only):
                     continue
-                jobs.append((group, Job(split, recipe, seed, spec["steps"])))
+                jobs.append((group, Job(split, recipe, seed, spec["steps"], train)))
     return jobs
 
 
