@@ -495,6 +495,7 @@ def main(argv=None) -> int:
         steps = cfg["splits"][section]["steps"]
         say(f"### `{section}` ({steps} steps per run)\n")
         say(ranking)
+        say(_reference(cfg, section, headline))
         say(_why(section, by_split.get(section, {}), headline, groups, reported))
         say("")
     if not ranked_any:
@@ -755,6 +756,33 @@ def _ranking(scores: dict, groups: dict) -> str:
             f"budget: {_describe(pix)}."
         )
     return "\n".join(lines)
+
+
+def _reference(cfg: dict, section: str, headline: dict) -> str:
+    """The balanced-data reference at `section`'s budget, if it has runs."""
+    steps = cfg["splits"][section]["steps"]
+    out = []
+    for ref, spec in cfg["splits"].items():
+        if study.train_split(cfg, ref) != "fmnist-balanced" or spec["steps"] != steps:
+            continue
+        for test in ("test", "test-imbalanced"):
+            scores = headline.get((ref, test), {})
+            if "none" not in scores:
+                continue
+            m, sd, n = scores["none"]
+            spread = f" ± {sd:.1f}" if n > 1 else ""
+            out.append(f"`{test}` {m:.1f}{spread} % ACSA (n = {n})")
+        if out:
+            return (
+                f"\n**Reference** (`{ref}`): the same model and budget trained, with "
+                "no recipe, on `fmnist-balanced` -- as many real training images "
+                "(9,000 drawn, 10 % held out for validation) but 900 of every "
+                "class, i.e. what perfectly balanced real data of this size "
+                "reaches: " + "; ".join(out) + ". Rebalancing the imbalanced split "
+                "cannot add the information of real tail-class images, so this is "
+                "the ceiling to read the recipes and the 90 % bar against."
+            )
+    return ""
 
 
 def _deepsmote_sections(cfg: dict) -> list[str]:

@@ -165,6 +165,20 @@ def test_fmnist_deepsmote_counts():
 
 
 @needs_fmnist
+def test_fmnist_balanced_is_deepsmotes_total_with_its_tests():
+    deep = load_split("fmnist-deepsmote", seed=2)
+    ref = load_split("fmnist-balanced", seed=2)
+    drawn = ref.train.counts + ref.val.counts
+    assert drawn.tolist() == [900] * 10
+    assert drawn.sum() == (deep.train.counts + deep.val.counts).sum() == 9000
+    assert ref.val.counts.tolist() == [90] * 10
+    for name in ("test", "test-imbalanced"):
+        np.testing.assert_array_equal(ref.tests[name].X, deep.tests[name].X)
+        np.testing.assert_array_equal(ref.tests[name].y, deep.tests[name].y)
+    _assert_disjoint(ref.train, ref.val)
+
+
+@needs_fmnist
 def test_fmnist_lt100_and_seed_3_counts():
     lt = load_split("fmnist-lt100", seed=1)
     drawn = lt.train.counts + lt.val.counts
@@ -183,5 +197,6 @@ def test_every_split_is_listed():
         "seed-3",
         "digits-seed-3",
         "fmnist-deepsmote",
+        "fmnist-balanced",
         "fmnist-lt100",
     ]

@@ -21,7 +21,8 @@ _NO_AUTO_DEFAULT = "%(default).0s"
 _SRC_HELP = (
     "the dataset: a folder of class sub-folders, a list file of 'path label' "
     "lines, a .npz with X and y, or a built-in name (digits, fashion-mnist, "
-    "fashion-mnist:test, seed-3, digits-seed-3, fmnist-deepsmote, fmnist-lt100; "
+    "fashion-mnist:test, seed-3, digits-seed-3, fmnist-deepsmote, "
+    "fmnist-balanced, fmnist-lt100; "
     "a split takes :val or :<test name> for its other parts)"
 )
 

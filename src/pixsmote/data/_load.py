@@ -72,7 +72,8 @@ def load_dataset(
         - a ``.npz`` file with arrays ``X`` and ``y`` (``class_names`` optional);
         - a built-in name: ``digits``, ``fashion-mnist`` (``fashion-mnist:test``
           for the official test set), or a protocol split (``seed-3``,
-          ``digits-seed-3``, ``fmnist-deepsmote``, ``fmnist-lt100``), optionally
+          ``digits-seed-3``, ``fmnist-deepsmote``, ``fmnist-balanced``,
+          ``fmnist-lt100``), optionally
           with a part: ``fmnist-deepsmote:val``, ``fmnist-deepsmote:test-imbalanced``
           (default: ``train``).
 

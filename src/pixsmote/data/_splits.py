@@ -18,6 +18,13 @@
                     official 10 000, balanced) and ``test-imbalanced`` (the
                     official test set cut to [1000, 500, 250, 187, 125, 87, 50,
                     25, 15, 10]).
+``fmnist-balanced``  The reference for ``fmnist-deepsmote``: the same 9 000
+                    official train images in total, but 900 per class (810
+                    train, 90 validation), and the same two test sets (the
+                    imbalanced cut drawn exactly as ``fmnist-deepsmote``'s for
+                    the seed). What a perfect rebalancing of the same amount
+                    of data could reach: the ceiling the imbalance recipes are
+                    measured against, not a recipe.
 ``fmnist-lt100``    Long-tailed Fashion-MNIST, imbalance ratio 100:
                     ``n_c = int(6000 * 100 ** (-c / 9))`` = [6000, 3596, 2156,
                     1292, 774, 464, 278, 166, 100, 60]; 10 % validation held
@@ -159,11 +166,8 @@ def _official_test(test: Dataset, name: str) -> Dataset:
     return Dataset(test.y, test.class_names, X=test.X, name=f"{name}:test")
 
 
-def _deepsmote(seed, fashion_mnist_dir):
-    name = "fmnist-deepsmote"
-    pool = load_fashion_mnist("train", fashion_mnist_dir)
-    test = load_fashion_mnist("test", fashion_mnist_dir)
-    train, val = _per_class(pool, DEEPSMOTE_TRAIN, seed, name)
+def _deepsmote_tests(test: Dataset, seed: int, name: str) -> dict[str, Dataset]:
+    """The official test set and its cut to DEEPSMOTE_TEST (drawn from `seed`)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     cut = np.concatenate(
         [
@@ -171,17 +175,38 @@ def _deepsmote(seed, fashion_mnist_dir):
             for c, n in enumerate(DEEPSMOTE_TEST)
         ]
     )
-    tests = {
+    return {
         "test": _official_test(test, name),
         "test-imbalanced": _from_classes(
             test, cut, range(10), f"{name}:test-imbalanced"
         ),
     }
+
+
+def _deepsmote(seed, fashion_mnist_dir):
+    name = "fmnist-deepsmote"
+    pool = load_fashion_mnist("train", fashion_mnist_dir)
+    test = load_fashion_mnist("test", fashion_mnist_dir)
+    train, val = _per_class(pool, DEEPSMOTE_TRAIN, seed, name)
     desc = (
         f"Fashion-MNIST train drawn {DEEPSMOTE_TRAIN} per class, 10% (>= 2) held out "
         f"as val; tests: official 10k, and cut to {DEEPSMOTE_TEST}; seed {seed}"
     )
-    return Split(name, train, val, tests, desc)
+    return Split(name, train, val, _deepsmote_tests(test, seed, name), desc)
+
+
+def _balanced(seed, fashion_mnist_dir):
+    name = "fmnist-balanced"
+    pool = load_fashion_mnist("train", fashion_mnist_dir)
+    test = load_fashion_mnist("test", fashion_mnist_dir)
+    per_class = sum(DEEPSMOTE_TRAIN) // len(DEEPSMOTE_TRAIN)
+    train, val = _per_class(pool, [per_class] * len(DEEPSMOTE_TRAIN), seed, name)
+    desc = (
+        f"Fashion-MNIST train drawn {per_class} per class (fmnist-deepsmote's "
+        f"{sum(DEEPSMOTE_TRAIN)} images, balanced), 10% held out as val; tests as "
+        f"fmnist-deepsmote's; seed {seed}"
+    )
+    return Split(name, train, val, _deepsmote_tests(test, seed, name), desc)
 
 
 def _lt100(seed, fashion_mnist_dir):
@@ -206,6 +231,8 @@ SPLITS = {
                   _digits_seed3),
         SplitSpec("fmnist-deepsmote", True, "Fashion-MNIST, DeepSMOTE's 4000..40",
                   _deepsmote),
+        SplitSpec("fmnist-balanced", True, "fmnist-deepsmote's 9000 images, "
+                  "balanced: the reference", _balanced),
         SplitSpec("fmnist-lt100", True, "Fashion-MNIST long-tailed, ratio 100",
                   _lt100),
     ]
