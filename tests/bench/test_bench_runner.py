@@ -103,3 +103,51 @@ def test_resume_refuses_other_settings(bench):
     result, _ = bench
     with pytest.raises(UsageError, match=r"trained with steps=6.*asks for steps=7"):
         run_bench(_config(result.out, steps=7), echo=None)
+
+
+def test_parallel_benches_take_distinct_folder_numbers(tmp_path):
+    # study.py runs benches side by side into one out: numbering is locked.
+    import threading
+
+    from pixsmote.bench import parse_recipe
+    from pixsmote.bench._runner import _recipe_dir
+
+    names = ["none", "ros", "smote", "rus", "adasyn", "smote-enn", "svm-smote"]
+    got, barrier = {}, threading.Barrier(len(names))
+
+    def take(name):
+        barrier.wait()
+        got[name] = _recipe_dir(tmp_path, parse_recipe(name)).name
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = sorted(int(v.split("-")[0]) for v in got.values())
+    assert numbers == list(range(1, len(names) + 1))
+    assert all((tmp_path / v).is_dir() for v in got.values())
+    assert not (tmp_path / ".bench.lock").exists()
+    # an existing recipe keeps its folder
+    assert _recipe_dir(tmp_path, parse_recipe("ros")).name == got["ros"]
+
+
+def test_stale_lock_is_taken_over(tmp_path):
+    import os
+
+    from pixsmote.bench import parse_recipe
+    from pixsmote.bench._runner import _recipe_dir
+
+    lock = tmp_path / ".bench.lock"
+    lock.write_text("")
+    os.utime(lock, (0, 0))  # left by a killed process long ago
+    assert _recipe_dir(tmp_path, parse_recipe("ros")).name == "01-ros"
+    assert not lock.exists()
+
+
+def test_refused_sampler_leaves_no_recipe_folder(tmp_path):
+    out = tmp_path / "o"
+    # digits-seed-3's smallest class has 18 images: the sampler refuses k=500
+    with pytest.raises(ValueError, match="too few for k_neighbors=500"):
+        run_bench(_config(out, recipes=["smote:k_neighbors=500"]))
+    assert [p.name for p in out.iterdir() if p.is_dir()] == []

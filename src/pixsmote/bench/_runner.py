@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,17 +153,51 @@ def _echo(text: str) -> None:
 
 
 def _recipe_dir(out: Path, recipe: Recipe) -> Path:
-    """The recipe's existing folder under `out`, or a new numbered one."""
+    """The recipe's existing folder under `out`, or a new numbered one (created).
+
+    Numbering happens under :func:`_out_lock`: bench processes run side by
+    side into one ``out`` (``benchmarks/study.py --jobs 2``) otherwise both
+    take the same next number.
+    """
     pattern = re.compile(r"^(\d+)-(.*)$")
-    numbers = [0]
-    for child in out.iterdir() if out.is_dir() else []:
-        m = pattern.match(child.name)
-        if not (m and child.is_dir()):
-            continue
-        if m.group(2) == recipe.slug:
-            return child
-        numbers.append(int(m.group(1)))
-    return out / f"{max(numbers) + 1:02d}-{recipe.slug}"
+    with _out_lock(out):
+        numbers = [0]
+        for child in out.iterdir():
+            m = pattern.match(child.name)
+            if not (m and child.is_dir()):
+                continue
+            if m.group(2) == recipe.slug:
+                return child
+            numbers.append(int(m.group(1)))
+        folder = out / f"{max(numbers) + 1:02d}-{recipe.slug}"
+        folder.mkdir()
+        return folder
+
+
+@contextlib.contextmanager
+def _out_lock(out: Path, stale_s: float = 60.0):
+    """Hold ``out/.bench.lock`` (created with O_EXCL, so it works on every OS).
+
+    Held for a directory listing and a mkdir only; a lock older than `stale_s`
+    was left by a killed process and is taken over.
+    """
+    lock = out / ".bench.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock.stat().st_mtime > stale_s:
+                    lock.unlink()
+                    continue
+            time.sleep(0.02)
+    try:
+        yield
+    finally:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
 
 
 def _read_json(path: Path) -> dict:
@@ -275,7 +311,11 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
         "val_counts": data.counts(data.y_val).tolist(),
         "test_counts": {k: data.counts(v[1]).tolist() for k, v in data.tests.items()},
     }
-    (out / "bench.json").write_text(json.dumps(bench_info, indent=2) + "\n")
+    # Atomic: parallel invocations into one `out` (the last one wins) never
+    # leave a half-written file for a reader.
+    tmp = out / f".bench.json.{os.getpid()}"
+    tmp.write_text(json.dumps(bench_info, indent=2) + "\n")
+    os.replace(tmp, out / "bench.json")
 
     counts_before = data.counts().tolist()
     total = len(recipes) * len(seeds)
@@ -315,7 +355,14 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 records.append(rec)
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: done already, skipped")
                 continue
-            balanced = balance_training(recipe, data.X, data.y, seed)
+            try:
+                balanced = balance_training(recipe, data.X, data.y, seed)
+            except BaseException:
+                # A sampler's refusal (DataError) or Ctrl-C: leave no empty
+                # recipe folder behind.
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only succeeds if nothing was written
+                raise
             if seed == seeds[0]:
                 balanced_first[recipe.label] = balanced
             train_data = balanced.epoch_data or (balanced.X, balanced.y)
