@@ -6,7 +6,7 @@ Layout of ``out``::
       bench.json                   the resolved settings of the last invocation
       01-none/seed-0/              one folder per (recipe, seed):
         config.json                  resolved config (docs/contracts.md)
-        metrics.csv                  one row per epoch
+        metrics.csv                  one row per validation
         results.json                 test metrics of the best-validation epoch
       02-smote/seed-0/ ...
       report.html, report.md, figures/

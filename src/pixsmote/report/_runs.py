@@ -29,7 +29,7 @@ class Run:
     config : dict
         Content of ``config.json`` (empty when the file is missing).
     history : list of dict
-        Rows of ``metrics.csv``, one per epoch, values converted to ``int`` or
+        Rows of ``metrics.csv``, one per validation, values converted to ``int`` or
         ``float`` (an empty cell becomes ``nan``).
     results : dict
         Content of ``results.json`` (empty when the run has not finished).
