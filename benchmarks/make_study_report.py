@@ -547,20 +547,34 @@ def main(argv=None) -> int:
         f"{cell(train_s, 0)} s."
     )
     slow = sorted(
-        (float(r.results.get("time_s") or 0.0), r.recipe, r.seed)
-        for t in by_split.values()
+        (float(r.results.get("time_s") or 0.0), split, r.recipe, r.seed)
+        for split, t in by_split.items()
         for rs in t.values()
         for r in rs
         if float(r.results.get("time_s") or 0.0) > 600
     )
     if slow:
+        side = {(e["split"], e["recipe"], e["seed"]): e.get("jobs", 1) for e in runlog}
+        parts = []
+        for t, split, r, s in slow:
+            j = side.get((split, r, s)) or 1
+            share = (
+                f", {j} runs side by side: ≈ {t / j:.0f} s of the 2-core machine"
+                if j > 1
+                else ""
+            )
+            parts.append(f"`{split}` `{r}` seed {s} ({t:.0f} s{share})")
         say(
-            "- Runs over the protocol's 10 minutes: "
-            + ", ".join(f"`{r}` seed {s} ({t:.0f} s)" for t, r, s in slow)
-            + ". A recipe that shrinks the training set (`rus`) has epochs of a "
-            "couple of steps, and the training loop validates after every epoch, "
-            "so validation dominates its time."
+            "- Runs whose training took over 10 minutes of wall time: "
+            + "; ".join(parts)
+            + "."
         )
+        if any(r.split(":")[0] == "rus" for _, _, r, _ in slow):
+            say(
+                "  `rus` shrinks the training set to epochs of 2 steps; it ran "
+                "before the loop validated at most every `steps // 50` steps, "
+                "so validation after each of its 300 epochs dominated its time."
+            )
     if runlog:
         loads = [
             e.get("load1_start") for e in runlog if e.get("load1_start") is not None
