@@ -38,6 +38,10 @@ RESULTS = study.RESULTS
 DOC = ROOT / "docs" / "benchmarks.md"
 FIGURES = ROOT / "docs" / "figures"
 WHICH = HERE / "results" / "which_method.md"
+README = ROOT / "README.md"
+#: README's "Which method should I use?" body sits between these markers and is
+#: rewritten from the runs with the report, so it carries no hand-typed number.
+MARKERS = ("<!-- which-method:start -->", "<!-- which-method:end -->")
 RESAMPLE_COST = HERE / "results" / "resample_cost.json"
 PROTOCOL_CANDIDATES = [
     ROOT / "shared" / "PROTOCOL.md",
@@ -637,9 +641,28 @@ def main(argv=None) -> int:
 
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text("\n".join(md).rstrip() + "\n")
-    WHICH.write_text(_which_method(headline, groups, by_split, cfg).rstrip() + "\n")
+    which = _which_method(headline, groups, by_split, cfg).rstrip() + "\n"
+    WHICH.write_text(which)
     print(f"wrote {DOC.relative_to(ROOT)} and {WHICH.relative_to(ROOT)}")
+    if _update_readme(which):
+        print(f"updated the which-method section of {README.relative_to(ROOT)}")
     return 0
+
+
+def _update_readme(which: str) -> bool:
+    """Put `which` (less its heading) between README's markers, if it has them."""
+    if not README.is_file():
+        return False
+    text = README.read_text()
+    start, end = MARKERS
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        return False
+    body = which.split("\n", 1)[1].strip("\n")
+    new = text[: i + len(start)] + "\n" + body + "\n" + text[j:]
+    if new != text:
+        README.write_text(new)
+    return True
 
 
 def _fit(key: str):
@@ -992,6 +1015,12 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
                 for r, (m, sd, n) in top
             )
             + " on top."
+        )
+    mine = [b[0] for b in (ros, smote, loss) if b]
+    if mine:
+        out.append(
+            "\nOn your own data, compare these on your validation split: "
+            f"`pixsmote bench --train <your data> --recipes {','.join(mine)}`."
         )
     out.append(
         "\nFull tables, per-class recall, curves and the resampling cost: "
