@@ -7,8 +7,13 @@ parameters to its sampler, after a colon::
 
     smote                               # the registered recipe, bench settings
     smote:aug=mixup                     # ... trained with MixUp instead
-    ros:loss=logit-adjusted             # over-sampling plus a loss-side method
+    none:loss=logit-adjusted            # the imbalanced set, a loss-side method
     smote:k_neighbors=3,neighbor_space=pca,aug=cutmix
+
+A loss that reads the class counts (weighted CE, class-balanced,
+logit-adjusted, LDAM-DRW) is given the counts of the training set it sees: after
+a sampler those are balanced and the loss reduces to cross-entropy, so such a
+loss belongs with ``none``; ``focal`` does not read them.
 
 ``aug`` and ``loss`` are the only training options a recipe may override; every
 other key goes to the sampler (checked against its parameters). The model, the

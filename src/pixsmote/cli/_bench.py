@@ -6,7 +6,7 @@ Examples
 
     pixsmote bench --train digits-seed-3 --recipes none,ros,smote --steps 300
     pixsmote bench --train data/train --test data/test \\
-        --recipes none,smote,smote:aug=mixup,ros:loss=logit-adjusted --seeds 3
+        --recipes none,smote,smote:aug=mixup,none:loss=logit-adjusted --seeds 3
     pixsmote bench --config study.toml --seeds 5     # flags override the file
 """
 
