@@ -44,6 +44,7 @@ README = ROOT / "README.md"
 MARKERS = ("<!-- which-method:start -->", "<!-- which-method:end -->")
 RESAMPLE_COST = HERE / "results" / "resample_cost.json"
 RESAMPLE_COST_1T = HERE / "results" / "resample_cost_1thread.json"
+OVERLAP = HERE / "results" / "synthetic_overlap.json"
 PROTOCOL_CANDIDATES = [
     ROOT / "shared" / "PROTOCOL.md",
     ROOT.parent / "shared" / "PROTOCOL.md",
@@ -505,6 +506,9 @@ def main(argv=None) -> int:
         say("")
     if not ranked_any:
         say("No finished runs yet.\n")
+    overlap = _overlap_section()
+    if overlap:
+        say(overlap)
 
     # ---------------------------------------------------------- cost
     say("## Resampling cost\n")
@@ -839,6 +843,56 @@ def _reference(cfg: dict, section: str, headline: dict) -> str:
                 "the ceiling to read the recipes and the 90 % bar against."
             )
     return ""
+
+
+def _overlap_section() -> str:
+    """Where synthetic images land (benchmarks/synthetic_overlap.py), if run."""
+    if not OVERLAP.is_file():
+        return ""
+    import synthetic_overlap
+
+    data = _read_json(OVERLAP)
+    if not data.get("rows"):
+        return ""
+    by: dict[str, list] = defaultdict(list)
+    for row in data["rows"]:
+        by[row["sampler"]].append(row)
+    real = by.pop("real (leave-one-out)", [])
+    counts = data["train_counts"]
+    cols = [c for c in range(len(counts)) if counts[c] < max(counts)]
+
+    def mean_over(rows, c):
+        vals = [r["other"][c] for r in rows if r["other"][c] is not None]
+        return 100 * float(np.mean(vals)) if vals else float("nan")
+
+    lines = [
+        "### Where the synthetic images land\n",
+        f"From `{OVERLAP.relative_to(ROOT)}` (`{data.get('command')}`): the "
+        "share (%) of images whose nearest real training image, by pixel "
+        "distance, is of **another class** -- for real images leaving out "
+        "themselves, for synthetic images leaving out their two parents. Rows "
+        "are means over split seeds; columns the over-sampled classes (training "
+        "count).\n",
+        synthetic_overlap.table(data),
+        "",
+    ]
+    if real:
+        diffs = []
+        for label, rows in by.items():
+            d = [mean_over(rows, c) - mean_over(real, c) for c in cols]
+            worst = max(range(len(cols)), key=lambda i: d[i])
+            diffs.append(
+                f"`{label}` {np.nanmean(d):+.1f} points on average (most on "
+                f"{data['class_names'][cols[worst]]}, {d[worst]:+.1f})"
+            )
+        lines.append(
+            "Against the real images' own overlap: " + "; ".join(diffs) + ". "
+            "Near zero means the synthetic images sit among their class as much "
+            "as real ones do; well above, that they sit in other classes' "
+            "territory (interpolation artefacts, or samples placed on purpose "
+            "near the border).\n"
+        )
+    return "\n".join(lines)
 
 
 def _deepsmote_sections(cfg: dict) -> list[str]:

@@ -1,0 +1,202 @@
+"""Where do synthetic images land? Nearest real neighbour of every synthetic image.
+
+The study (docs/benchmarks.md) found SMOTE no better than random over-sampling
+on fmnist-deepsmote, losing mostly on the confusable Shirt class. One candidate
+reason is interpolation artefacts: a sample halfway between two shirts can look
+more like a T-shirt or a pullover than like either parent. This script measures
+that directly, without training anything.
+
+For every sampler and seed it balances the fmnist-deepsmote training split (as
+the bench does) and asks, for each synthetic image, which class its nearest
+*real* training image belongs to (Euclidean distance on pixels), **leaving out
+its two parents** (the images it was interpolated between: the nearest real
+image is otherwise almost always a parent, which says nothing). The share of
+synthetic images whose nearest such image is of **another** class is compared
+with the same share for the real images of that class (leave-one-out: nearest
+*other* real image), the overlap the data has anyway. A sampler whose share is
+well above the real images' puts its samples in other classes' territory.
+imbalanced-learn's SMOTE on flattened ``uint8`` pixels (as users call it, with
+wrapped-around pixels) is included for contrast: it draws exactly pixsmote's
+SMOTE plan (same random sequence), so the same parents are left out.
+
+Run::
+
+    python benchmarks/synthetic_overlap.py                  # seeds 0,1,2
+    python benchmarks/synthetic_overlap.py --seeds 0 --samplers smote,svm-smote
+
+Writes ``benchmarks/results/synthetic_overlap.json`` and prints a table; the
+study report (``make_study_report.py``) renders the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import machine_info, markdown_table, versions  # noqa: E402
+
+OUT = HERE / "results" / "synthetic_overlap.json"
+#: sampler label -> (registered sampler, its parameters); "imblearn-naive" is
+#: imbalanced-learn's SMOTE on uint8 pixels.
+SAMPLERS = {
+    "smote": ("smote", {}),
+    "smote:neighbor_space=pca": ("smote", {"neighbor_space": "pca"}),
+    "borderline1": ("borderline1", {}),
+    "borderline2": ("borderline2", {}),
+    "svm-smote": ("svm-smote", {}),
+    "adasyn": ("adasyn", {}),
+    "imblearn-naive": (None, {}),
+}
+
+
+def nearest_labels(queries, reference, ref_labels, exclude):
+    """Label of each query's nearest reference row not in its `exclude` row.
+
+    `exclude` is an int array ``(n_queries, m)`` of reference indices to skip
+    (the query itself, or a synthetic image's two parents).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    m = exclude.shape[1]
+    nn = NearestNeighbors(n_neighbors=m + 1, algorithm="brute").fit(reference)
+    _, idx = nn.kneighbors(queries)
+    keep = ~(idx[:, :, None] == exclude[:, None, :]).any(axis=2)
+    first = keep.argmax(axis=1)  # m + 1 candidates, at most m excluded
+    return ref_labels[idx[np.arange(len(idx)), first]]
+
+
+def resample(label: str, X: np.ndarray, y: np.ndarray, seed: int):
+    """(synthetic images, their labels, their parents ``(n, 2)``) of `label`."""
+    from pixsmote.sampling import get_sampler
+
+    name, params = SAMPLERS[label]
+    sampler = get_sampler(name or "smote", random_state=seed, **params)
+    Xr, yr = sampler.fit_resample(X, y)
+    plan = sampler.plan_
+    parents = np.stack([plan.base, plan.neighbor], axis=1)
+    # Over-samplers return the input rows first, then the synthetic ones.
+    Xs, ys = Xr[len(X) :], yr[len(X) :]
+    if name is None:
+        from imblearn.over_sampling import SMOTE
+
+        Xr, yr2 = SMOTE(random_state=seed).fit_resample(X.reshape(len(X), -1), y)
+        assert np.array_equal(yr2[len(X) :], ys)  # the same plan, row for row
+        Xs = Xr[len(X) :].reshape(-1, *X.shape[1:])
+    return Xs, ys, parents
+
+
+def measure(labels: list[str], seeds: list[int], fmnist_dir=None) -> dict:
+    from pixsmote.data import load_split
+
+    rows = []
+    for seed in seeds:
+        split = load_split("fmnist-deepsmote", seed=seed, fashion_mnist_dir=fmnist_dir)
+        X, y = split.train.X, split.train.y
+        n_classes = len(split.train.class_names)
+        flat = X.reshape(len(X), -1).astype(np.float32)
+        real_nn = nearest_labels(flat, flat, y, np.arange(len(y))[:, None])
+        real = [
+            float(np.mean(real_nn[y == c] != c)) if np.any(y == c) else None
+            for c in range(n_classes)
+        ]
+        rows.append({"sampler": "real (leave-one-out)", "seed": seed, "other": real})
+        for label in labels:
+            t0 = time.perf_counter()
+            Xs, ys, parents = resample(label, X, y, seed)
+            t_res = time.perf_counter() - t0
+            queries = Xs.reshape(len(Xs), -1).astype(np.float32)
+            got = nearest_labels(queries, flat, y, parents)
+            other = [
+                float(np.mean(got[ys == c] != c)) if np.any(ys == c) else None
+                for c in range(n_classes)
+            ]
+            rows.append(
+                {
+                    "sampler": label,
+                    "seed": seed,
+                    "other": other,
+                    "overall": float(np.mean(got != ys)) if len(ys) else None,
+                    "n_synthetic": int(len(ys)),
+                    "resample_s": round(t_res, 2),
+                }
+            )
+            print(
+                f"seed {seed} {label}: {len(ys)} synthetic, "
+                f"{100 * rows[-1]['overall']:.1f} % nearest non-parent real image of "
+                "another class "
+                f"({t_res:.1f} s)",
+                flush=True,
+            )
+    return {
+        "benchmark": "synthetic_overlap",
+        "split": "fmnist-deepsmote",
+        "class_names": split.train.class_names,
+        "train_counts": np.bincount(y, minlength=n_classes).tolist(),
+        "metric": "share of images whose nearest real training image (pixel L2), "
+        "other than itself (real) or its two parents (synthetic), is of another "
+        "class",
+        "rows": rows,
+    }
+
+
+def table(result: dict) -> str:
+    """Markdown: one row per sampler, mean over seeds, % per over-sampled class."""
+    names = result["class_names"]
+    counts = result["train_counts"]
+    cols = [c for c in range(len(names)) if counts[c] < max(counts)]
+    by: dict[str, list] = {}
+    for row in result["rows"]:
+        by.setdefault(row["sampler"], []).append(row)
+    out = []
+    for label, rows in by.items():
+        cells = [f"`{label}`", str(len(rows))]
+        for c in cols:
+            vals = [r["other"][c] for r in rows if r["other"][c] is not None]
+            cells.append(f"{100 * np.mean(vals):.1f}" if vals else "–")
+        out.append(cells)
+    header = ["images", "seeds", *[f"{c} {names[c]} ({counts[c]})" for c in cols]]
+    return markdown_table(header, out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seeds", default="0,1,2", help="split/sampler seeds (0,1,2)")
+    p.add_argument(
+        "--samplers",
+        default=",".join(SAMPLERS),
+        help=f"comma-separated, from {list(SAMPLERS)}",
+    )
+    p.add_argument("--fashion-mnist-dir", help="folder of the IDX files")
+    p.add_argument("--out", type=Path, default=OUT)
+    args = p.parse_args(argv)
+    labels = [s for s in args.samplers.split(",") if s]
+    unknown = [s for s in labels if s not in SAMPLERS]
+    if unknown:
+        p.error(f"unknown sampler(s) {unknown}; expected some of {list(SAMPLERS)}")
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    t0 = time.perf_counter()
+    result = measure(labels, seeds, args.fashion_mnist_dir)
+    result.update(
+        command="python benchmarks/synthetic_overlap.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        date=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        seconds=round(time.perf_counter() - t0, 1),
+        machine=machine_info(),
+        versions=versions(),
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print("\n" + table(result))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
