@@ -854,17 +854,6 @@ def _overlap_section() -> str:
     data = _read_json(OVERLAP)
     if not data.get("rows"):
         return ""
-    by: dict[str, list] = defaultdict(list)
-    for row in data["rows"]:
-        by[row["sampler"]].append(row)
-    real = by.pop("real (leave-one-out)", [])
-    counts = data["train_counts"]
-    cols = [c for c in range(len(counts)) if counts[c] < max(counts)]
-
-    def mean_over(rows, c):
-        vals = [r["other"][c] for r in rows if r["other"][c] is not None]
-        return 100 * float(np.mean(vals)) if vals else float("nan")
-
     lines = [
         "### Where the synthetic images land\n",
         f"From `{OVERLAP.relative_to(ROOT)}` (`{data.get('command')}`): the "
@@ -876,15 +865,12 @@ def _overlap_section() -> str:
         synthetic_overlap.table(data),
         "",
     ]
-    if real:
-        diffs = []
-        for label, rows in by.items():
-            d = [mean_over(rows, c) - mean_over(real, c) for c in cols]
-            worst = max(range(len(cols)), key=lambda i: d[i])
-            diffs.append(
-                f"`{label}` {np.nanmean(d):+.1f} points on average (most on "
-                f"{data['class_names'][cols[worst]]}, {d[worst]:+.1f})"
-            )
+    excess = _overlap_excess()
+    if excess:
+        diffs = [
+            f"`{label}` {mean:+.1f} points on average (most on {name}, {worst:+.1f})"
+            for label, (mean, name, worst) in excess.items()
+        ]
         lines.append(
             "Against the real images' own overlap: " + "; ".join(diffs) + ". "
             "Near zero means the synthetic images sit among their class as much "
@@ -893,6 +879,31 @@ def _overlap_section() -> str:
             "near the border).\n"
         )
     return "\n".join(lines)
+
+
+def _overlap_excess() -> dict[str, tuple[float, str, float]]:
+    """label -> (mean excess over the real images' overlap in points, the class
+    where it is largest, that excess), from synthetic_overlap.json."""
+    data = _read_json(OVERLAP)
+    by: dict[str, list] = defaultdict(list)
+    for row in data.get("rows", []):
+        by[row["sampler"]].append(row)
+    real = by.pop("real (leave-one-out)", [])
+    if not real:
+        return {}
+    counts = data["train_counts"]
+    cols = [c for c in range(len(counts)) if counts[c] < max(counts)]
+
+    def mean_over(rows, c):
+        vals = [r["other"][c] for r in rows if r["other"][c] is not None]
+        return 100 * float(np.mean(vals)) if vals else float("nan")
+
+    out = {}
+    for label, rows in by.items():
+        d = [mean_over(rows, c) - mean_over(real, c) for c in cols]
+        worst = max(range(len(cols)), key=lambda i: d[i])
+        out[label] = (float(np.nanmean(d)), data["class_names"][cols[worst]], d[worst])
+    return out
 
 
 def _deepsmote_sections(cfg: dict) -> list[str]:
@@ -1088,6 +1099,21 @@ def _which_method(headline: dict, groups: dict, by_split: dict, cfg: dict) -> st
                 for r, (m, sd, n) in top
             )
             + " on top."
+        )
+    far = {k: v for k, v in _overlap_excess().items() if v[0] >= 10}
+    if far and len(sections) > 1:
+        sc = headline[(sections[-1], "test")]
+        parts = []
+        for label, (mean, _, _) in far.items():
+            # the overlap script's name for imbalanced-learn on uint8 pixels
+            recipe = {"imblearn-naive": "imblearn-smote"}.get(label, label)
+            acsa = f", {sc[recipe][0]:.1f} % in the screen" if recipe in sc else ""
+            parts.append(f"`{recipe}` (+{mean:.0f} points{acsa})")
+        out.append(
+            "\nAvoid samplers that place their images in other classes' territory "
+            "on images like these: " + ", ".join(parts) + " -- the share of their "
+            "synthetic images whose nearest real image is of another class, above "
+            "the real images' own (`benchmarks/synthetic_overlap.py`)."
         )
     mine = [b[0] for b in (ros, smote, loss) if b]
     if mine:
