@@ -884,23 +884,18 @@ def _overlap_section() -> str:
 def _overlap_excess() -> dict[str, tuple[float, str, float]]:
     """label -> (mean excess over the real images' overlap in points, the class
     where it is largest, that excess), from synthetic_overlap.json."""
+    import synthetic_overlap
+
     data = _read_json(OVERLAP)
-    by: dict[str, list] = defaultdict(list)
-    for row in data.get("rows", []):
-        by[row["sampler"]].append(row)
-    real = by.pop("real (leave-one-out)", [])
-    if not real:
+    if not data.get("rows"):
         return {}
-    counts = data["train_counts"]
-    cols = [c for c in range(len(counts)) if counts[c] < max(counts)]
-
-    def mean_over(rows, c):
-        vals = [r["other"][c] for r in rows if r["other"][c] is not None]
-        return 100 * float(np.mean(vals)) if vals else float("nan")
-
+    cols, means = synthetic_overlap.class_means(data)
+    if synthetic_overlap.REAL not in means:
+        return {}
+    real = means.pop(synthetic_overlap.REAL)[1]
     out = {}
-    for label, rows in by.items():
-        d = [mean_over(rows, c) - mean_over(real, c) for c in cols]
+    for label, (_, per) in means.items():
+        d = [a - b for a, b in zip(per, real, strict=True)]
         worst = max(range(len(cols)), key=lambda i: d[i])
         out[label] = (float(np.nanmean(d)), data["class_names"][cols[worst]], d[worst])
     return out

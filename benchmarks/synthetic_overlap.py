@@ -43,6 +43,8 @@ sys.path.insert(0, str(HERE))
 from _common import machine_info, markdown_table, versions  # noqa: E402
 
 OUT = HERE / "results" / "synthetic_overlap.json"
+#: The row label of the real images' own (leave-one-out) overlap.
+REAL = "real (leave-one-out)"
 #: sampler label -> (registered sampler, its parameters); "imblearn-naive" is
 #: imbalanced-learn's SMOTE on uint8 pixels.
 SAMPLERS = {
@@ -106,7 +108,7 @@ def measure(labels: list[str], seeds: list[int], fmnist_dir=None) -> dict:
             float(np.mean(real_nn[y == c] != c)) if np.any(y == c) else None
             for c in range(n_classes)
         ]
-        rows.append({"sampler": "real (leave-one-out)", "seed": seed, "other": real})
+        rows.append({"sampler": REAL, "seed": seed, "other": real})
         for label in labels:
             t0 = time.perf_counter()
             Xs, ys, parents = resample(label, X, y, seed)
@@ -146,21 +148,31 @@ def measure(labels: list[str], seeds: list[int], fmnist_dir=None) -> dict:
     }
 
 
-def table(result: dict) -> str:
-    """Markdown: one row per sampler, mean over seeds, % per over-sampled class."""
-    names = result["class_names"]
+def class_means(result: dict) -> tuple[list[int], dict[str, tuple[int, list[float]]]]:
+    """(over-sampled classes, {images: (n seeds, mean % per such class)})."""
     counts = result["train_counts"]
-    cols = [c for c in range(len(names)) if counts[c] < max(counts)]
+    cols = [c for c in range(len(counts)) if counts[c] < max(counts)]
     by: dict[str, list] = {}
     for row in result["rows"]:
         by.setdefault(row["sampler"], []).append(row)
-    out = []
+    means = {}
     for label, rows in by.items():
-        cells = [f"`{label}`", str(len(rows))]
+        per = []
         for c in cols:
             vals = [r["other"][c] for r in rows if r["other"][c] is not None]
-            cells.append(f"{100 * np.mean(vals):.1f}" if vals else "–")
-        out.append(cells)
+            per.append(100 * float(np.mean(vals)) if vals else float("nan"))
+        means[label] = (len(rows), per)
+    return cols, means
+
+
+def table(result: dict) -> str:
+    """Markdown: one row per sampler, mean over seeds, % per over-sampled class."""
+    names, counts = result["class_names"], result["train_counts"]
+    cols, means = class_means(result)
+    out = [
+        [f"`{label}`", str(n), *[f"{v:.1f}" if v == v else "–" for v in per]]
+        for label, (n, per) in means.items()
+    ]
     header = ["images", "seeds", *[f"{c} {names[c]} ({counts[c]})" for c in cols]]
     return markdown_table(header, out)
 
