@@ -21,8 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError, PixsmoteError, UsageError
-from pixsmote.data import Dataset, Synthetic, check_destination, write_output
-from pixsmote.data._progress import progress_bar
+from pixsmote.data import (
+    Dataset,
+    Synthetic,
+    check_destination,
+    progress_bar,
+    write_output,
+)
 from pixsmote.sampling import (
     SAMPLERS,
     SMOTE,

@@ -42,6 +42,7 @@ from pixsmote.data._manifest import (
     write_manifest,
 )
 from pixsmote.data._npz import read_npz
+from pixsmote.data._progress import progress_bar
 from pixsmote.data._splits import SPLITS, SplitSpec, list_splits, load_split
 from pixsmote.data._summary import (
     DatasetSummary,
@@ -108,4 +109,5 @@ __all__ = [
     "read_manifest",
     "write_manifest",
     "default_jobs",
+    "progress_bar",
 ]
