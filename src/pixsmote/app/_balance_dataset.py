@@ -30,7 +30,6 @@ from pixsmote.data import (
 )
 from pixsmote.sampling import (
     SAMPLERS,
-    SMOTE,
     Plan,
     get_sampler,
     list_samplers,
@@ -156,16 +155,10 @@ def balance(
             f"{dataset.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
+    # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
+    # inner SMOTE too.
     params = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
-    if "smote" in spec.cls().get_params(deep=False):
-        # SMOTE-ENN and SMOTE-Tomek take their k through a SMOTE instance.
-        params["smote"] = SMOTE(
-            sampling_strategy=sampling_strategy,
-            random_state=seed,
-            k_neighbors=k_neighbors,
-            neighbor_space=neighbor_space,
-        )
 
     try:
         if spec.class_local and spec.kind == "over":

@@ -288,7 +288,6 @@ def write_output(
             f"Images of dtype {dataset.dtype} cannot be written as PNG files "
             f"({dataset.name}). Expected uint8; write to a .npz file instead."
         )
-    check_destination(dst, overwrite=overwrite)
     if synthetic is not None and not len(synthetic):
         synthetic = None
     y_out = np.concatenate(
