@@ -184,7 +184,7 @@ class PCABasis:
         return F
 
 
-def fit_pca(rows, n_components, *, max_fit_rows=_PCA_MAX_FIT_ROWS, form=None):
+def fit_pca(rows, n_components, *, max_fit_rows=None, form=None):
     """Exact PCA of an array or a row reader, from chunked second moments.
 
     The axes come from the eigenvectors of the ``(d, d)`` covariance matrix
@@ -212,7 +212,8 @@ def fit_pca(rows, n_components, *, max_fit_rows=_PCA_MAX_FIT_ROWS, form=None):
     rows : ndarray of shape (n, ...), sparse matrix or row reader
     n_components : int
         Upper bound on the number of axes (also bounded by the rank).
-    max_fit_rows : int, default=1024
+    max_fit_rows : int, optional
+        Default 1024.
     form : {"primal", "dual"}, optional
         Force one form (default: the smaller eigenproblem).
 
@@ -227,6 +228,8 @@ def fit_pca(rows, n_components, *, max_fit_rows=_PCA_MAX_FIT_ROWS, form=None):
     """
     rows = rows if isinstance(rows, _Rows) else _Rows(rows)
     n, d = rows.n, rows.d
+    if max_fit_rows is None:
+        max_fit_rows = _PCA_MAX_FIT_ROWS
     if n <= max_fit_rows or d <= max_fit_rows:
         fit_idx = np.arange(n, dtype=np.int64)
     else:
@@ -290,7 +293,7 @@ def _rank(lam, n_components):
     return max(1, min(int(n_components), int(keep.sum())))
 
 
-def _dual_pca(X2, k, max_fit_rows=_PCA_MAX_FIT_ROWS):
+def _dual_pca(X2, k, max_fit_rows=None):
     """float32 scores of ``X2`` on ``k`` axes fitted in the dual (Gram) form."""
     return fit_pca(X2, k, max_fit_rows=max_fit_rows, form="dual").transform(X2)
 
