@@ -29,7 +29,6 @@ from pixsmote.sampling._groups import (
     Group,
     GroupDrawer,
     draw_groups,
-    fresh_random_state,
 )
 from pixsmote.sampling._neighbors import BlockKNN, compute_features
 from pixsmote.sampling._plan import Plan
@@ -37,9 +36,6 @@ from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._validation import flatten_images, resolve_k
 
 __all__ = ["ImageSamplerMixin", "GroupSamplerMixin", "Group", "Drawer"]
-
-# Kept under its historical name for the samplers that draw indices.
-_fresh = fresh_random_state
 
 
 class ImageSamplerMixin:

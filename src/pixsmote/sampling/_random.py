@@ -8,8 +8,8 @@ import numpy as np
 from imblearn.over_sampling import RandomOverSampler as _ImbROS
 from imblearn.under_sampling import RandomUnderSampler as _ImbRUS
 
-from pixsmote.sampling._base import ImageSamplerMixin, _fresh
-from pixsmote.sampling._groups import IndexDrawer
+from pixsmote.sampling._base import ImageSamplerMixin
+from pixsmote.sampling._groups import IndexDrawer, fresh_random_state
 from pixsmote.sampling._plan import Plan
 
 __all__ = ["RandomOverSampler", "RandomUnderSampler"]
@@ -92,7 +92,8 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
     def _plan(self, X, y, X_orig):
         self._check_no_shrinkage()
         self.shrinkage_ = self.shrinkage
-        indices = _over_indices(y, self.sampling_strategy_, _fresh(self.random_state))
+        rs = fresh_random_state(self.random_state)
+        indices = _over_indices(y, self.sampling_strategy_, rs)
         return indices, Plan.empty(y.dtype)
 
     def _resample(self, X, y, X_orig):
@@ -135,9 +136,8 @@ class RandomUnderSampler(ImageSamplerMixin, _ImbRUS):
     _labels_only = True
 
     def _plan(self, X, y, X_orig):
-        indices = _under_indices(
-            y, self.sampling_strategy_, self.replacement, _fresh(self.random_state)
-        )
+        rs = fresh_random_state(self.random_state)
+        indices = _under_indices(y, self.sampling_strategy_, self.replacement, rs)
         return indices, Plan.empty(y.dtype)
 
     def _fit_drawer(self, X, y, X_orig):

@@ -81,8 +81,9 @@ class ResampledDataset(torch.utils.data.Dataset):
     sampler : sampler, str or None, default=None
         A pixsmote sampler (e.g. ``SMOTE(k_neighbors=5)``) or its registry name
         (:func:`pixsmote.sampling.list_samplers`). ``None`` keeps the originals
-        as they are (use it with :class:`ClassBalancedSampler`). How each kind
-        behaves from epoch to epoch:
+        as they are (use it with :class:`ClassBalancedSampler`). The sampler is
+        fitted once, by its ``fit_drawer``; each epoch is one draw of the drawer.
+        How each kind behaves from epoch to epoch:
 
         * SMOTE family (SMOTE, Borderline, SVM-, KMeans-SMOTE, ADASYN): the
           neighbour groups are fitted once; every epoch draws a new plan from
