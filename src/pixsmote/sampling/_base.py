@@ -219,8 +219,9 @@ class ImageSamplerMixin:
     def _materialize(self, X, y, sample_indices, plan):
         n_keep = len(sample_indices)
         if not len(plan) and not isinstance(X, np.ndarray):
-            # A DataFrame or a list kept as is by ROS/RUS's validation, which
-            # accepts mixed column types: indexed as imbalanced-learn does.
+            # Nothing to synthesise from a sparse matrix, or from a DataFrame
+            # that ROS/RUS's validation keeps as is (it accepts mixed column
+            # types): rows selected as imbalanced-learn selects them.
             from sklearn.utils import _safe_indexing
 
             return _safe_indexing(X, sample_indices), y[sample_indices]
