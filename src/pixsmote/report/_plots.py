@@ -39,8 +39,10 @@ DPI = 100
 # A scatter of more points than this is unreadable and slow to draw (3-D above
 # all), so larger sets are subsampled, keeping every class represented.
 MAX_SCATTER_POINTS = 3000
-# PCA is fitted on at most this many rows: the leading components of a few
-# thousand images are stable, and a full fit on CIFAR-sized data is not cheap.
+# PCA is fitted on at most this many rows (per class in proportion; fit_pca
+# then keeps at most 1024 of them for images of more than 1024 values): the
+# leading components of a few thousand images are stable, and a full fit on
+# CIFAR-sized data is not cheap.
 MAX_PCA_FIT_ROWS = 5000
 # Above this many classes the per-cell counts of a confusion matrix overlap.
 MAX_ANNOTATED_CLASSES = 20
@@ -353,7 +355,9 @@ def plot_scatter(
         Each panel draws at most this many points, sampled per class in
         proportion (at least one per class) so small classes stay visible.
     random_state : int, default 0
-        Seed of the subsampling and of the randomized PCA solver.
+        Seed of the subsampling. The PCA itself is exact and deterministic:
+        :func:`pixsmote.sampling.fit_pca`, the one behind
+        ``neighbor_space="pca"``.
 
     Returns
     -------
@@ -365,7 +369,7 @@ def plot_scatter(
     UsageError
         If `dims` is not 2 or 3, or lengths disagree.
     """
-    from sklearn.decomposition import PCA
+    from pixsmote.sampling import fit_pca
 
     if dims not in (2, 3):
         raise UsageError(f"dims must be 2 or 3. Got {dims!r} instead.")
@@ -390,18 +394,18 @@ def plot_scatter(
     rng = np.random.default_rng(random_state)
     fit_idx = _subsample(y_before, MAX_PCA_FIT_ROWS, rng)
     fit_rows = _flat(X_before, fit_idx)
-    n_comp = min(dims, *fit_rows.shape) if fit_rows.size else 0
-    pca = PCA(n_components=n_comp, random_state=random_state) if n_comp else None
-    if pca is not None:
-        pca.fit(fit_rows)
+    basis = fit_pca(fit_rows, dims) if fit_rows.size else None
+    n_comp = basis.axes.shape[1] if basis is not None else 0
 
     def project(X: np.ndarray, idx: np.ndarray) -> np.ndarray:
         out = np.zeros((len(idx), dims))
         # Chunks keep the float32 copy of the images small.
         for start in range(0, len(idx), 2048):
             part = idx[start : start + 2048]
-            if pca is not None:
-                out[start : start + len(part), :n_comp] = pca.transform(_flat(X, part))
+            if basis is not None:
+                out[start : start + len(part), :n_comp] = basis.transform(
+                    _flat(X, part)
+                )
         return out
 
     labels = np.unique(np.concatenate([y_before, y_after]))

@@ -4,11 +4,12 @@ This package knows nothing of files, PyTorch or the command line.
 """
 
 from pixsmote.sampling._adasyn import ADASYN
-from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._combine import SMOTEENN, SMOTETomek
 from pixsmote.sampling._filter import SVMSMOTE, BorderlineSMOTE
+from pixsmote.sampling._groups import Drawer, FixedDrawer, Group
 from pixsmote.sampling._kmeans import KMeansSMOTE
-from pixsmote.sampling._neighbors import BlockKNN, compute_features
+from pixsmote.sampling._neighbors import BlockKNN, PCABasis, compute_features, fit_pca
 from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._random import RandomOverSampler, RandomUnderSampler
 from pixsmote.sampling._registry import (
@@ -43,6 +44,11 @@ __all__ = [
     "list_samplers",
     "compute_features",
     "BlockKNN",
+    "fit_pca",
+    "PCABasis",
     "Group",
+    "Drawer",
+    "FixedDrawer",
     "ImageSamplerMixin",
+    "GroupSamplerMixin",
 ]

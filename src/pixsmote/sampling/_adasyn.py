@@ -6,13 +6,14 @@ import numpy as np
 from imblearn.over_sampling import ADASYN as _ImbADASYN
 from sklearn.utils._param_validation import StrOptions
 
-from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
+from pixsmote.sampling._groups import AdasynGroup
 from pixsmote.sampling._smote import _SPACE_DOC
 
 __all__ = ["ADASYN"]
 
 
-class ADASYN(ImageSamplerMixin, _ImbADASYN):
+class ADASYN(GroupSamplerMixin, _ImbADASYN):
     __doc__ = f"""Over-sample images adaptively with ADASYN.
 
     Each sample of the class receives synthetic samples in proportion to the
@@ -102,11 +103,6 @@ class ADASYN(ImageSamplerMixin, _ImbADASYN):
             )
             self.nn_ = nn_c
             nns = idx[nn_c.kneighbors(F_class, return_distance=False)[:, 1:]]
-            yield Group(
-                "adasyn",
-                class_sample,
-                int(counts.sum()),
-                base=idx,
-                nn=nns,
-                counts=counts,
+            yield AdasynGroup(
+                class_sample, int(counts.sum()), base=idx, nn=nns, counts=counts
             )

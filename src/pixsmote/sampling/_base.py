@@ -17,62 +17,44 @@ parameter validation and fitted attributes, and drop into
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from pixsmote.sampling._groups import (
+    Drawer,
+    DrawRNG,
+    Group,
+    GroupDrawer,
+    draw_groups,
+)
 from pixsmote.sampling._neighbors import BlockKNN, compute_features
 from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._validation import flatten_images, resolve_k
 
-__all__ = ["ImageSamplerMixin", "Group"]
-
-
-@dataclass
-class Group:
-    """Candidates one batch of synthetic samples is drawn from.
-
-    ``kind="smote"`` mirrors imbalanced-learn's ``_make_samples``: ``n_samples``
-    pairs drawn uniformly among ``base x nn``. ``kind="adasyn"`` uses fixed
-    per-base counts (``counts``) and draws only the neighbour and the gap.
-    ``kind="svm"`` holds a danger and a safe sub-group whose split is drawn from
-    a Beta(10, 10) at draw time (Nguyen et al. 2011).
-    """
-
-    kind: str
-    cls: object
-    n_samples: int
-    base: np.ndarray | None = None  # global indices of candidate base samples
-    nn: np.ndarray | None = None  # (len(base), k) global indices of neighbours
-    step_size: float = 1.0
-    other: np.ndarray | None = None  # Borderline-2: neighbour of another class
-    counts: np.ndarray | None = None  # ADASYN: samples per base
-    danger: Group | None = None
-    safe: Group | None = None
-
-
-def _fresh(random_state):
-    """imbalanced-learn re-resolves ``random_state`` at every draw site.
-
-    With an int this restarts the stream (each class draws the same first
-    numbers); with a ``RandomState`` it continues. pixsmote keeps that so its
-    plans are bit-for-bit imbalanced-learn's, but never touches numpy's global
-    RNG: ``None`` gets a fresh, OS-seeded ``RandomState``.
-    """
-    if random_state is None:
-        return np.random.RandomState()
-    return check_random_state(random_state)
+__all__ = ["ImageSamplerMixin", "GroupSamplerMixin", "Group", "Drawer"]
 
 
 class ImageSamplerMixin:
     """Adds image input, neighbour spaces and plans to an imbalanced-learn sampler.
 
-    Subclasses put this mixin first in their bases and implement either
-    ``_groups(F, y, outer)`` (a generator of :class:`Group`) or ``_fit_plan_2d``.
+    Subclasses put this mixin first in their bases and implement
+    ``_plan(X, y, X_orig) -> (sample_indices, plan)``, or derive from
+    :class:`GroupSamplerMixin` and implement ``_groups``. Every public entry
+    point validates ``X``/``y`` through imbalanced-learn's ``fit_resample`` and
+    then runs one *step* with explicit arguments: ``X`` (2-D, validated), ``y``
+    and ``X_orig`` (the images as the user passed them, or ``None`` when that is
+    ``X`` itself). Nothing about the call is kept on the instance except the
+    documented fitted attributes, so calls may nest (SMOTE-ENN runs its SMOTE
+    inside its own call).
+
+    * :meth:`fit_resample`: ``_resample`` (plan, then pixels);
+    * :meth:`fit_plan`: ``_plan`` only;
+    * :meth:`fit_groups`: ``_fit_groups`` (SMOTE family only);
+    * :meth:`fit_drawer`: ``_fit_drawer``, a :class:`Drawer` for repeated draws.
     """
 
     _image_parameter_constraints: dict = {
@@ -82,6 +64,12 @@ class ImageSamplerMixin:
     #: Whether the algorithm only looks at the class it oversamples.
     _class_local = False
     _allow_object = False
+    #: Whether the plan depends on ``y`` alone (random over/under-sampling): a
+    #: caller may then fit it without reading the pixels (a stand-in ``X``).
+    _labels_only = False
+    #: Whether the sampler draws its plans from neighbour groups
+    #: (:meth:`fit_groups`, :meth:`draw_plan`).
+    _from_groups = False
 
     # ------------------------------------------------------------------ API
     def fit_resample(self, X, y, **params):
@@ -102,11 +90,9 @@ class ImageSamplerMixin:
         y_resampled : ndarray of shape (n_samples_new,)
         """
         X2, shape = flatten_images(X, y, allow_object=self._allow_object)
-        self._nd_input = (X, shape)
-        try:
-            X_res, y_res = super().fit_resample(X2, y, **params)
-        finally:
-            self._nd_input = None
+        X_orig = X if shape is not None else None
+        step = partial(self._resample, X_orig=X_orig)
+        X_res, y_res = super().fit_resample(X2, y, _step=step, **params)
         if shape is not None and len(shape) > 2:
             X_res = X_res.reshape((-1, *shape[1:]))
         return X_res, y_res
@@ -122,21 +108,14 @@ class ImageSamplerMixin:
             The synthetic samples to produce (``plan_``); pass it with ``X`` to
             :func:`pixsmote.sampling.synthesize`, whole or in chunks.
         """
-        self._plan_only = True
-        try:
-            self.fit_resample(X, y)
-        finally:
-            self._plan_only = False
-        return self.sample_indices_, self.plan_
+        return self._run(X, y, self._fit_plan_step)
 
     def fit_groups(self, X, y):
         """Fit the neighbour structure once and return it, drawing no plan.
 
         For samplers built on groups (the SMOTE family, not ROS/RUS or the
         SMOTE+cleaning combinations). :meth:`draw_plan` then turns the groups
-        into a plan with any random state, as often as wanted: this is how
-        :class:`pixsmote.torch.ResampledDataset` draws a fresh plan every epoch
-        without recomputing neighbours.
+        into a plan with any random state, as often as wanted.
 
         Returns
         -------
@@ -144,21 +123,37 @@ class ImageSamplerMixin:
             Candidate bases, their neighbours and the number of samples to draw,
             per class (or per cluster); indices are into ``X``.
         """
-        cls = type(self)
-        if (
-            cls._fit_plan_2d is not ImageSamplerMixin._fit_plan_2d
-            or cls._fit_resample is not ImageSamplerMixin._fit_resample
-        ):
+        if not self._from_groups:
             raise TypeError(
                 f"fit_groups needs a sampler that draws from neighbour groups (the "
                 f"SMOTE family). Got {type(self).__name__} instead."
             )
-        self._groups_only = True
-        try:
-            self.fit_plan(X, y)
-        finally:
-            self._groups_only = False
-        return self.groups_
+        return self._run(X, y, self._fit_groups)
+
+    def fit_drawer(self, X, y) -> Drawer:
+        """Fit once, then draw ``(sample_indices, plan)`` with any random state.
+
+        The expensive part (neighbour search, cleaning) runs here, once;
+        ``drawer.draw(random_state)`` is then cheap and depends only on its
+        argument. This is how :class:`pixsmote.torch.ResampledDataset` draws a
+        fresh plan every epoch.
+
+        * SMOTE family: the neighbour groups; every draw gives a new plan with
+          the same per-class counts and keeps every original.
+        * ``RandomOverSampler`` / ``RandomUnderSampler``: every draw gives new
+          indices (they only look at ``y``).
+        * ``SMOTEENN`` / ``SMOTETomek``: the cleaning runs once and is final
+          (the originals it removed stay out of every draw, and each class
+          keeps as many synthetic samples as survived); every draw gives that
+          many fresh SMOTE samples per class from the one neighbour graph.
+
+        Returns
+        -------
+        drawer : Drawer
+            ``drawer.draw(random_state) -> (sample_indices, plan)``, indices
+            into ``X``.
+        """
+        return self._run(X, y, self._fit_drawer)
 
     def draw_plan(self, groups, random_state):
         """Draw a plan from groups returned by :meth:`fit_groups`.
@@ -174,36 +169,62 @@ class ImageSamplerMixin:
         -------
         plan : Plan
         """
-        outer = _fresh(random_state)
-        parts = [self._draw(g, random_state, outer) for g in groups]
-        y_dtype = np.asarray([g.cls for g in groups]).dtype if groups else np.int64
-        return Plan.concat(parts, y_dtype=y_dtype)
+        return draw_groups(groups, random_state)
 
     # -------------------------------------------------------- the template
-    def _fit_resample(self, X, y):
-        sample_indices, plan = self._fit_plan_2d(X, y)
-        self.sample_indices_ = np.asarray(sample_indices, dtype=np.int64)
-        self.plan_ = plan
-        if getattr(self, "_plan_only", False):
-            return X[:0], y[:0]
-        return self._materialize(X, y, self.sample_indices_, plan)
+    def _run(self, X, y, step):
+        """Validate as imbalanced-learn does, then return ``step(X2, y, X_orig)``."""
+        X2, shape = flatten_images(X, y, allow_object=self._allow_object)
+        X_orig = X if shape is not None else None
+        result = []
 
-    def _fit_plan_2d(self, X, y):
-        """Default for SMOTE-family samplers: keep all originals, draw groups."""
-        self._validate_estimator()
-        F = self._features(X)
-        outer = _fresh(self.random_state)
-        if getattr(self, "_groups_only", False):
-            self.groups_ = list(self._groups(F, y, outer))
-            return np.arange(X.shape[0]), Plan.empty(y.dtype)
-        parts = [
-            self._draw(g, self.random_state, outer) for g in self._groups(F, y, outer)
-        ]
-        plan = Plan.concat(parts, y_dtype=y.dtype)
-        return np.arange(X.shape[0]), plan
+        def run_step(X2, y):
+            result.append(step(X2, y, X_orig))
+            return X2[:0], y[:0]
+
+        super().fit_resample(X2, y, _step=run_step)
+        return result[0]
+
+    def _fit_resample(self, X, y, *, _step=None):
+        # imbalanced-learn's fit_resample calls this after its checks; the
+        # public methods above pass the step to run.
+        if _step is None:
+            return self._resample(X, y, None)
+        return _step(X, y)
+
+    def _plan(self, X, y, X_orig):
+        """``(sample_indices, plan)`` for validated 2-D ``X``: every sampler's own."""
+        raise NotImplementedError
+
+    def _resample(self, X, y, X_orig):
+        kept, plan = self._fit_plan_step(X, y, X_orig)
+        return self._materialize(X, y, kept, plan)
+
+    def _fit_plan_step(self, X, y, X_orig):
+        kept, plan = self._plan(X, y, X_orig)
+        self.sample_indices_ = np.asarray(kept, dtype=np.int64)
+        self.plan_ = plan
+        return self.sample_indices_, plan
+
+    def _fit_groups(self, X, y, X_orig):
+        raise NotImplementedError
+
+    def _fit_drawer(self, X, y, X_orig) -> Drawer:
+        raise TypeError(
+            f"fit_drawer needs a sampler whose plan can be redrawn (pixsmote's "
+            f"SMOTE family, random or SMOTE+cleaning samplers). Got "
+            f"{type(self).__name__} instead."
+        )
 
     def _materialize(self, X, y, sample_indices, plan):
         n_keep = len(sample_indices)
+        if not len(plan) and not isinstance(X, np.ndarray):
+            # Nothing to synthesise from a sparse matrix, or from a DataFrame
+            # that ROS/RUS's validation keeps as is (it accepts mixed column
+            # types): rows selected as imbalanced-learn selects them.
+            from sklearn.utils import _safe_indexing
+
+            return _safe_indexing(X, sample_indices), y[sample_indices]
         if hasattr(X, "format"):  # sparse: imbalanced-learn's layout
             from scipy import sparse
 
@@ -219,13 +240,20 @@ class ImageSamplerMixin:
         return X_res, y_res
 
     # ------------------------------------------------------------- helpers
-    def _features(self, X):
+    def _prepare(self, X, X_orig):
+        """Validate the estimator's parameters and map ``X`` to the neighbour space.
+
+        ``X_orig`` (the images as passed, or ``None`` for ``X`` itself) is what a
+        callable ``neighbor_space`` receives.
+        """
+        self._validate_estimator()
         space = getattr(self, "neighbor_space", "pixel")
-        X_orig = X
-        nd = getattr(self, "_nd_input", None)
-        if nd is not None and nd[1] is not None:
-            X_orig = nd[0]
-        F = compute_features(space, X, X_orig, getattr(self, "n_components", None))
+        F = compute_features(
+            space,
+            X,
+            X if X_orig is None else X_orig,
+            getattr(self, "n_components", None),
+        )
         self.features_shape_ = tuple(F.shape)
         return F
 
@@ -248,54 +276,47 @@ class ImageSamplerMixin:
                 est = NearestNeighbors(n_neighbors=k + 1)
         return est.fit(F_fit)
 
-    def _draw(self, g: Group, random_state, outer) -> Plan:
-        if g.kind == "svm":
-            fractions = outer.beta(10, 10)
-            n1 = int(fractions * (g.n_samples + 1))
-            parts = []
-            if g.danger is not None:
-                parts.append(self._draw_smote(g.danger, n1, random_state))
-            if g.safe is not None:
-                parts.append(self._draw_smote(g.safe, g.n_samples - n1, random_state))
-            return Plan.concat(parts, y_dtype=np.asarray([g.cls]).dtype)
-        if g.kind == "adasyn":
-            n = int(g.counts.sum())
-            k = g.nn.shape[1]
-            rows = np.repeat(np.arange(len(g.base)), g.counts)
-            cols = outer.choice(k, size=n)
-            steps = outer.uniform(size=(n, 1))[:, 0]
-            return Plan(
-                cls=np.full(n, g.cls),
-                base=g.base[rows],
-                neighbor=g.nn[rows, cols],
-                gap=steps,
-            )
-        return self._draw_smote(g, g.n_samples, random_state)
-
-    @staticmethod
-    def _draw_smote(g: Group, n, random_state) -> Plan:
-        # imbalanced-learn's _make_samples, draw for draw.
-        rs = _fresh(random_state)
-        k = g.nn.shape[1]
-        samples_indices = rs.randint(low=0, high=g.nn.size, size=n)
-        steps = g.step_size * rs.uniform(size=n)[:, np.newaxis]
-        rows = np.floor_divide(samples_indices, k)
-        cols = np.mod(samples_indices, k)
-        scale = None
-        if g.other is not None:  # Borderline-SMOTE-2, in _generate_samples
-            rs2 = _fresh(random_state)
-            mask = g.other[rows, cols]
-            scale = np.ones(n)
-            scale[mask] = rs2.uniform(low=0.0, high=0.5, size=(mask.sum(), 1))[:, 0]
-        return Plan(
-            cls=np.full(n, g.cls),
-            base=g.base[rows].astype(np.int64),
-            neighbor=g.nn[rows, cols].astype(np.int64),
-            gap=steps[:, 0],
-            scale=scale,
-        )
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.sampler_tags.sample_indices = True
         return tags
+
+
+class GroupSamplerMixin(ImageSamplerMixin):
+    """The template of the SMOTE family: groups of neighbours, then draws.
+
+    Subclasses implement ``_groups(F, y, outer)``, a generator of
+    :class:`Group` over the neighbour features ``F``; ``outer`` is the call's
+    resolved random state (for estimators that imbalanced-learn would seed
+    from the global RNG). Groups are drawn as they come, in imbalanced-learn's
+    order: an estimator fitted for the next class (k-means, the SVM) may share
+    a ``RandomState`` with the draws.
+    """
+
+    _from_groups = True
+
+    def _groups(self, F, y, outer):
+        raise NotImplementedError
+
+    def _graph(self, X, y, X_orig, *, draw):
+        """Features ``F``, the groups, and (``draw=True``) a plan drawn from them."""
+        F = self._prepare(X, X_orig)
+        rng = DrawRNG(self.random_state)
+        groups, parts = [], []
+        for g in self._groups(F, y, rng.outer):
+            groups.append(g)
+            if draw:
+                parts.append(g.draw(rng))
+        plan = Plan.concat(parts, y_dtype=y.dtype) if draw else None
+        return F, groups, plan
+
+    def _plan(self, X, y, X_orig):
+        plan = self._graph(X, y, X_orig, draw=True)[2]
+        return np.arange(X.shape[0]), plan
+
+    def _fit_groups(self, X, y, X_orig):
+        return self._graph(X, y, X_orig, draw=False)[1]
+
+    def _fit_drawer(self, X, y, X_orig) -> Drawer:
+        groups = self._fit_groups(X, y, X_orig)
+        return GroupDrawer(tuple(groups), np.arange(X.shape[0], dtype=np.int64))

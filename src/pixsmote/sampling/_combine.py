@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+from typing import NamedTuple
+
 import numpy as np
 from imblearn.combine import SMOTEENN as _ImbSMOTEENN
 from imblearn.combine import SMOTETomek as _ImbSMOTETomek
@@ -12,10 +16,36 @@ from sklearn.base import clone
 from sklearn.utils import check_X_y
 
 from pixsmote.sampling._base import ImageSamplerMixin
+from pixsmote.sampling._groups import GroupDrawer
+from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._smote import _SPACE_DOC, SMOTE
 from pixsmote.sampling._synthesis import synthesize
 
 __all__ = ["SMOTEENN", "SMOTETomek"]
+
+
+class _Cleaned(NamedTuple):
+    """One SMOTE run and its cleaning, in the neighbour space."""
+
+    X: object  # the validated input (2-D array or sparse matrix)
+    y: np.ndarray
+    F: object  # the neighbour features of X (X itself in pixel space)
+    groups: list  # SMOTE's neighbour groups, one per class
+    plan: Plan  # SMOTE's whole plan, before cleaning
+    F_res: object  # features of [X; synthetic samples], as the cleaner saw them
+    y_res: np.ndarray
+    order: np.ndarray  # rows of F_res the cleaner kept, in its order
+
+    @property
+    def is_orig(self) -> np.ndarray:
+        return self.order < self.X.shape[0]
+
+    def kept(self) -> tuple[np.ndarray, Plan]:
+        """The originals and the synthetic samples that survived."""
+        n = self.X.shape[0]
+        is_orig = self.is_orig
+        sample_indices = self.order[is_orig].astype(np.int64)
+        return sample_indices, self.plan[self.order[~is_orig] - n]
 
 
 class _CombineMixin(ImageSamplerMixin):
@@ -43,43 +73,45 @@ class _CombineMixin(ImageSamplerMixin):
         self.smote_ = smote
         setattr(self, self._cleaner_attr, self._make_cleaner())
 
-    def _fit_resample(self, X, y):
+    def _smote_and_clean(self, X, y, X_orig) -> _Cleaned:
         self._validate_estimator()
         y = check_target_type(y)
         if not hasattr(X, "format"):
             X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=None)
         self.sampling_strategy_ = self.sampling_strategy
-        nd = getattr(self, "_nd_input", None)
-        X_smote = nd[0] if nd is not None and nd[1] is not None else X
-        idx0, plan = self.smote_.fit_plan(X_smote, y)
-        n = X.shape[0]
+        # One neighbour graph: the SMOTE groups give the plan here and every
+        # later redraw (fit_drawer). SMOTE validates its own parameters.
+        F, groups, plan = self.smote_._run(
+            X if X_orig is None else X_orig, y, partial(self.smote_._graph, draw=True)
+        )
         # The cleaning rule sees the resampled set in the neighbour space: the
         # pixels themselves, or the features of the originals plus the same
         # interpolation applied to them (exact for PCA, which is affine).
-        if (
-            isinstance(self.smote_.neighbor_space, str)
-            and self.smote_.neighbor_space == "pixel"
-        ):
+        space = self.smote_.neighbor_space
+        if isinstance(space, str) and space == "pixel":
             F = X
-        else:
-            F = self.smote_._features(X)
-        F_res = self.smote_._materialize(F, y, idx0, plan)[0]
+        F_res = self.smote_._materialize(F, y, np.arange(X.shape[0]), plan)[0]
         y_res = np.concatenate([y, plan.cls.astype(y.dtype)])
         cleaner = getattr(self, self._cleaner_attr)
         cleaner.fit_resample(F_res, y_res)
         order = np.asarray(cleaner.sample_indices_)
-        is_orig = order < n
-        self.sample_indices_ = idx0[order[is_orig]].astype(np.int64)
-        self.plan_ = plan[order[~is_orig] - n]
-        if getattr(self, "_plan_only", False):
-            return X[:0], y[:0]
+        return _Cleaned(X, y, F, groups, plan, F_res, y_res, order)
+
+    def _plan(self, X, y, X_orig):
+        return self._smote_and_clean(X, y, X_orig).kept()
+
+    def _resample(self, X, y, X_orig):
+        c = self._smote_and_clean(X, y, X_orig)
+        self.sample_indices_, self.plan_ = c.kept()
+        X, y, plan, order, n = c.X, c.y, c.plan, c.order, c.X.shape[0]
         # Rows in the cleaner's order, as imbalanced-learn returns them.
-        if F is X:
-            return F_res[order], y_res[order]
+        if c.F is X:
+            return c.F_res[order], c.y_res[order]
         if hasattr(X, "format"):
-            X_all = self.smote_._materialize(X, y, idx0, plan)[0]
-            return X_all[order], y_res[order]
+            X_all = self.smote_._materialize(X, y, np.arange(n), plan)[0]
+            return X_all[order], c.y_res[order]
         X_out = np.empty((len(order), *X.shape[1:]), dtype=X.dtype)
+        is_orig = c.is_orig
         pos_o = np.flatnonzero(is_orig)
         X_out[pos_o] = X[order[pos_o]]
         pos_s = np.flatnonzero(~is_orig)
@@ -87,7 +119,23 @@ class _CombineMixin(ImageSamplerMixin):
         for s in range(0, len(pos_s), step):
             p = pos_s[s : s + step]
             X_out[p] = synthesize(X, plan[order[p] - n])
-        return X_out, y_res[order]
+        return X_out, c.y_res[order]
+
+    def _fit_drawer(self, X, y, X_orig):
+        c = self._smote_and_clean(X, y, X_orig)
+        sample_indices, survived = c.kept()
+        self.sample_indices_, self.plan_ = sample_indices, survived
+        # Each class keeps as many synthetic samples as survived the cleaning;
+        # the fresh ones are not cleaned again (that would be a neighbour
+        # search over the whole resampled set per draw).
+        labels, counts = np.unique(survived.cls, return_counts=True)
+        survivors = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        groups = tuple(
+            replace(g, n_samples=int(survivors[g.cls]))
+            for g in c.groups
+            if survivors.get(g.cls, 0) > 0
+        )
+        return GroupDrawer(groups, sample_indices)
 
 
 _COMBINE_DOC = """

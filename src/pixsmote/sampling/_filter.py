@@ -7,7 +7,8 @@ from imblearn.over_sampling import SVMSMOTE as _ImbSVMSMOTE
 from imblearn.over_sampling import BorderlineSMOTE as _ImbBorderlineSMOTE
 from sklearn.utils._param_validation import StrOptions
 
-from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
+from pixsmote.sampling._groups import SmoteGroup, SvmGroup
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["BorderlineSMOTE", "SVMSMOTE"]
@@ -34,7 +35,7 @@ class _AutoMMixin(_AutoKMixin):
             self.m_neighbors = m
 
 
-class BorderlineSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
+class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
     __doc__ = f"""Over-sample images near the class border with Borderline-SMOTE.
 
     Only samples "in danger" (at least half, but not all, of their
@@ -117,12 +118,10 @@ class BorderlineSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
             self.nn_k_ = nn_k
             nns = fit_idx[nn_k.kneighbors(F[danger], return_distance=False)[:, 1:]]
             other = None if self.kind == "borderline-1" else (y[nns] != class_sample)
-            yield Group(
-                "smote", class_sample, n_samples, base=danger, nn=nns, other=other
-            )
+            yield SmoteGroup(class_sample, n_samples, base=danger, nn=nns, other=other)
 
 
-class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
+class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
     __doc__ = f"""Over-sample images along an SVM's decision boundary with SVM-SMOTE.
 
     An SVM is fitted in the neighbour space; the minority support vectors that
@@ -227,7 +226,7 @@ class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
                 if np.count_nonzero(sel) > 0:
                     base = sv[np.flatnonzero(sel)]
                     nns = idx[nn_k.kneighbors(F[base], return_distance=False)[:, 1:]]
-                    groups[name] = Group(
-                        "smote", class_sample, 0, base=base, nn=nns, step_size=step
+                    groups[name] = SmoteGroup(
+                        class_sample, 0, base=base, nn=nns, step_size=step
                     )
-            yield Group("svm", class_sample, n_samples, **groups)
+            yield SvmGroup(class_sample, n_samples, **groups)

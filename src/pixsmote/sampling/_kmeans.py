@@ -8,13 +8,14 @@ import numpy as np
 from imblearn.over_sampling import KMeansSMOTE as _ImbKMeansSMOTE
 from sklearn.utils._param_validation import StrOptions
 
-from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
+from pixsmote.sampling._groups import SmoteGroup
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["KMeansSMOTE"]
 
 
-class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
+class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
     __doc__ = f"""Over-sample images inside k-means clusters with KMeans-SMOTE.
 
     The whole dataset is clustered (in the neighbour space); clusters where the
@@ -137,6 +138,4 @@ class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
                 )
                 nns = members[nn.kneighbors(F[members], return_distance=False)[:, 1:]]
                 cluster_n_samples = int(math.ceil(n_samples * cluster_weights[i]))
-                yield Group(
-                    "smote", class_sample, cluster_n_samples, base=members, nn=nns
-                )
+                yield SmoteGroup(class_sample, cluster_n_samples, base=members, nn=nns)

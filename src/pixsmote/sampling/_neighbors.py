@@ -10,18 +10,68 @@ that are semantically closer; it is also much cheaper for large images.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
+from scipy import sparse
 
-__all__ = ["compute_features", "BlockKNN"]
+__all__ = ["compute_features", "fit_pca", "PCABasis", "BlockKNN"]
 
-# PCA on more than this many float32 bytes (or on wide data) switches to the
-# dual form over chunks, so no float copy of a large image dataset is made.
-_PCA_INMEMORY_BYTES = 256 * 2**20
 _DEFAULT_N_COMPONENTS = 50
-# The dual PCA fits its axes on at most this many samples (a 1024^2 Gram).
+# Rows are read, cast to float64 and multiplied in chunks of about this many
+# bytes of float64, so no float copy of a large image dataset is ever made.
+_CHUNK_BYTES = 64 * 2**20
+# The principal axes are fitted on at most this many rows (a fixed-seed
+# subsample beyond), and an eigenproblem is never larger than this: a 1024^2
+# Gram matrix and its eigh take well under a second.
 _PCA_MAX_FIT_ROWS = 1024
+
+
+def _chunk_rows(d: int) -> int:
+    """Rows per chunk for rows of ``d`` features; depends on ``d`` only.
+
+    The chunking, and with it every floating-point sum, is therefore the same
+    whether the rows come from an array or from a lazy reader.
+    """
+    return max(1, _CHUNK_BYTES // (8 * max(1, d)))
+
+
+class _Rows:
+    """Uniform chunked access to an ``(n, d)`` array or to a row reader.
+
+    A row reader is any object with ``__len__`` and ``take(indices)`` returning
+    the rows ``indices`` as an array of shape ``(len(indices), ...)``, e.g. a
+    lazy source of images that decodes them on demand.
+    """
+
+    def __init__(self, rows):
+        self._array = isinstance(rows, np.ndarray) or sparse.issparse(rows)
+        self._rows = rows
+        self.n = rows.shape[0] if self._array else len(rows)
+        shape = rows.shape[1:] if self._array else getattr(rows, "image_shape", None)
+        if shape is None:  # a reader that does not say: look at its first row
+            shape = self._read(np.array([0], dtype=np.int64)).shape[1:]
+        self.d = int(np.prod(shape))
+
+    def _read(self, idx):
+        return np.asarray(self._rows.take(idx))
+
+    def get(self, idx):
+        """Rows ``idx`` (sorted int64 indices) as a 2-D float64 array."""
+        if self._array:
+            block = self._rows[idx]
+            if sparse.issparse(block):
+                block = block.toarray()
+        else:
+            block = self._read(idx)
+        return np.asarray(block, dtype=np.float64).reshape(len(idx), self.d)
+
+    def stored(self, start, stop):
+        """Rows ``start:stop`` in their stored dtype, flattened."""
+        if self._array:
+            return self._rows[start:stop]
+        block = self._read(np.arange(start, stop, dtype=np.int64))
+        return block.reshape(stop - start, self.d)
 
 
 def compute_features(neighbor_space, X2, X_orig, n_components=None):
@@ -30,9 +80,11 @@ def compute_features(neighbor_space, X2, X_orig, n_components=None):
     Parameters
     ----------
     neighbor_space : {"pixel", "pca"}, ndarray of shape (n_samples, d) or callable
-    X2 : ndarray of shape (n_samples, n_features)
-        Flattened samples (a view of the input, not a copy).
-    X_orig : array-like
+    X2 : ndarray of shape (n_samples, n_features), sparse matrix, or row reader
+        Flattened samples (a view of the input, not a copy), or any object with
+        ``__len__`` and ``take(indices)`` that reads samples on demand. Both give
+        the same features: they are read in the same chunks.
+    X_orig : array-like or object
         The input as the user passed it (given to a callable).
     n_components : int, optional
         PCA components (default ``min(50, n_samples, n_features)``).
@@ -40,13 +92,17 @@ def compute_features(neighbor_space, X2, X_orig, n_components=None):
     Returns
     -------
     F : ndarray or sparse matrix of shape (n_samples, d)
+        ``"pixel"``: ``X2`` itself (a reader's rows, read into memory in their
+        stored dtype); ``"pca"``: float32 principal-component scores.
     """
-    n = X2.shape[0]
+    rows = _Rows(X2)
+    n = rows.n
     if isinstance(neighbor_space, str):
         if neighbor_space == "pixel":
-            return X2
+            return X2 if rows._array else _read_all(rows)
         if neighbor_space == "pca":
-            return _pca(X2, n_components)
+            k = _check_n_components(n_components)
+            return fit_pca(rows, k).transform(rows)
         raise ValueError(
             "neighbor_space must be 'pixel', 'pca', an array of shape (n_samples, d) "
             f"or a callable. Got {neighbor_space!r} instead."
@@ -60,6 +116,23 @@ def compute_features(neighbor_space, X2, X_orig, n_components=None):
         "neighbor_space must be 'pixel', 'pca', an array of shape (n_samples, d) "
         f"or a callable. Got {type(neighbor_space).__name__} instead."
     )
+
+
+def _read_all(rows: _Rows) -> np.ndarray:
+    first = rows.stored(0, min(rows.n, 1))
+    F = np.empty((rows.n, rows.d), dtype=first.dtype)
+    step = max(1, _CHUNK_BYTES // max(1, rows.d))
+    for s in range(0, rows.n, step):
+        e = min(rows.n, s + step)
+        F[s:e] = rows.stored(s, e)
+    return F
+
+
+def _check_n_components(k):
+    k = _DEFAULT_N_COMPONENTS if k is None else k
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"n_components must be a positive integer. Got {k!r} instead.")
+    return int(k)
 
 
 def _check_feature_array(F, n, what):
@@ -78,69 +151,151 @@ def _check_feature_array(F, n, what):
     return F
 
 
-def _pca(X2, n_components):
-    n, d = X2.shape
-    k = n_components if n_components is not None else _DEFAULT_N_COMPONENTS
-    if not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"n_components must be a positive integer. Got {k!r} instead.")
-    k = int(min(k, n, d))
-    if d <= n and n * d * 4 <= _PCA_INMEMORY_BYTES:
-        # Tall and small (e.g. 28x28 images): scikit-learn's exact PCA.
-        # Its randomness is fixed (random_state=0) rather than drawn from the
-        # sampler's RNG: distances do not depend on the basis' signs, and
-        # consuming the user's stream here would shift every later draw.
-        F = PCA(n_components=k, random_state=0).fit_transform(
-            X2.astype(np.float32, copy=False)
-        )
-        return F.astype(np.float32, copy=False)
-    return _dual_pca(X2, k)
+@dataclass(frozen=True, eq=False)
+class PCABasis:
+    """Principal axes fitted by :func:`fit_pca`: ``scores = (x - mean) @ axes``.
 
-
-def _dual_pca(X2, k, max_fit_rows=_PCA_MAX_FIT_ROWS):
-    """PCA of wide data through the Gram matrix of a subsample (the dual form).
-
-    For images, features far outnumber samples; the principal axes then follow
-    from the eigenvectors of the ``(m, m)`` centred Gram matrix of the samples,
-    computed block by block in float64 without a float copy of the dataset.
-    scikit-learn's randomized SVD took ~8 s at 224x224x3 (302 images) and its
-    IncrementalPCA over 240 s at 128x128x3 (3020 images) on 2 cores. The axes
-    are fitted on at most ``max_fit_rows`` samples drawn with a fixed seed (see
-    ``_pca`` for why not the user's), then every sample is projected.
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+    axes : ndarray of shape (n_features, k)
+        Orthonormal principal axes, by decreasing variance.
+    explained_variance : ndarray of shape (k,)
     """
-    n, d = X2.shape
-    if n > max_fit_rows:
+
+    mean: np.ndarray
+    axes: np.ndarray
+    explained_variance: np.ndarray
+
+    def transform(self, rows) -> np.ndarray:
+        """float32 scores of ``rows`` (an array or a row reader), chunk by chunk."""
+        rows = rows if isinstance(rows, _Rows) else _Rows(rows)
+        if rows.d != len(self.mean):
+            raise ValueError(
+                f"rows must have {len(self.mean)} features, as the rows the basis "
+                f"was fitted on. Got {rows.d} instead."
+            )
+        shift = self.mean @ self.axes
+        F = np.empty((rows.n, self.axes.shape[1]), dtype=np.float32)
+        step = _chunk_rows(rows.d)
+        for s in range(0, rows.n, step):
+            e = min(rows.n, s + step)
+            F[s:e] = rows.get(np.arange(s, e)) @ self.axes - shift
+        return F
+
+
+def fit_pca(rows, n_components, *, max_fit_rows=None, form=None):
+    """Exact PCA of an array or a row reader, from chunked second moments.
+
+    The axes come from the eigenvectors of the ``(d, d)`` covariance matrix
+    (the primal form, when there are at least as many fitted rows as features)
+    or of the ``(m, m)`` centred Gram matrix of the fitted rows (the dual form,
+    for images, where features far outnumber samples). Both are accumulated
+    from uncentred products of float64 chunks, which are exact for integer
+    pixels (every partial sum stays an integer below 2**53), so for ``uint8``
+    and ``uint16`` images the moments do not depend on the chunking at all;
+    for float images the chunks are the same for arrays and readers (see
+    ``_chunk_rows``). Either way an array and a reader of the same rows give
+    bit-for-bit the same scores. The axes are fitted on every row when there
+    are at most ``max_fit_rows`` rows or at most ``max_fit_rows`` features
+    (covariance eigenproblem of at most that size), otherwise on a subsample of
+    ``max_fit_rows`` rows drawn with a fixed seed: distances do not depend on a
+    random choice of the user's, and consuming the user's random stream here
+    would shift every later draw of the plan.
+
+    scikit-learn's randomized SVD took ~8 s at 224x224x3 (302 images) and its
+    IncrementalPCA over 240 s at 128x128x3 (3020 images) on 2 cores, and
+    IncrementalPCA's result depends on the batch boundaries.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n, ...), sparse matrix or row reader
+    n_components : int
+        Upper bound on the number of axes (also bounded by the rank).
+    max_fit_rows : int, optional
+        Default 1024.
+    form : {"primal", "dual"}, optional
+        Force one form (default: the smaller eigenproblem).
+
+    Returns
+    -------
+    PCABasis
+
+    References
+    ----------
+    .. [1] I. T. Jolliffe, "Principal Component Analysis", 2nd ed., Springer,
+       2002 (section 3.5 for the dual, Gram-matrix form).
+    """
+    rows = rows if isinstance(rows, _Rows) else _Rows(rows)
+    n, d = rows.n, rows.d
+    if max_fit_rows is None:
+        max_fit_rows = _PCA_MAX_FIT_ROWS
+    if n <= max_fit_rows or d <= max_fit_rows:
+        fit_idx = np.arange(n, dtype=np.int64)
+    else:
         fit_idx = np.sort(
             np.random.RandomState(0).choice(n, max_fit_rows, replace=False)
-        )
-    else:
-        fit_idx = np.arange(n)
+        ).astype(np.int64)
     m = len(fit_idx)
-    rows = max(1, (64 * 2**20) // (8 * d))
-    mu = np.zeros(d)
-    for s in range(0, m, rows):
-        mu += X2[fit_idx[s : s + rows]].astype(np.float64).sum(axis=0)
-    mu /= m
-    G = np.empty((m, m))
-    for i in range(0, m, rows):
-        bi = X2[fit_idx[i : i + rows]].astype(np.float64) - mu
-        for j in range(i, m, rows):
-            bj = bi if j == i else X2[fit_idx[j : j + rows]].astype(np.float64) - mu
-            g = bi @ bj.T
-            G[i : i + rows, j : j + rows] = g
-            G[j : j + rows, i : i + rows] = g.T
-    lam, U = np.linalg.eigh(G)
-    lam, U = lam[::-1], U[:, ::-1]
+    if form is None:
+        form = "primal" if d <= m else "dual"
+    step = _chunk_rows(d)
+    chunks = [fit_idx[s : s + step] for s in range(0, m, step)]
+    total = np.zeros(d)
+    if form == "primal":
+        C = np.zeros((d, d))
+        for idx in chunks:
+            b = rows.get(idx)
+            total += b.sum(axis=0)
+            C += b.T @ b
+        mu = total / m
+        C -= np.outer(total, mu)
+        lam, W = np.linalg.eigh(C)
+        lam, W = lam[::-1], W[:, ::-1]
+        k = _rank(lam, n_components)
+        axes = W[:, :k]
+    else:
+        G = np.empty((m, m))
+        for i, idx_i in enumerate(chunks):
+            bi = rows.get(idx_i)
+            total += bi.sum(axis=0)
+            si = slice(i * step, i * step + len(idx_i))
+            for j in range(i, len(chunks)):
+                bj = bi if j == i else rows.get(chunks[j])
+                sj = slice(j * step, j * step + len(chunks[j]))
+                g = bi @ bj.T
+                G[si, sj] = g
+                G[sj, si] = g.T
+        mu = total / m
+        # Double centring, H G H with H = I - 11'/m: the Gram matrix of the
+        # centred rows, from the (exact) uncentred one.
+        r = G.mean(axis=1)
+        G -= r[:, None]
+        G -= r[None, :]
+        G += r.mean()
+        lam, U = np.linalg.eigh(G)
+        lam, U = lam[::-1], U[:, ::-1]
+        k = _rank(lam, n_components)
+        U = U[:, :k] / np.sqrt(np.maximum(lam[:k], 1e-300))
+        axes = np.zeros((d, k))
+        pos = 0
+        for idx in chunks:
+            b = rows.get(idx)
+            axes += b.T @ U[pos : pos + len(idx)]
+            pos += len(idx)
+        axes -= np.outer(mu, U.sum(axis=0))
+    return PCABasis(mean=mu, axes=axes, explained_variance=lam[:k] / max(1, m - 1))
+
+
+def _rank(lam, n_components):
+    """Axes to keep: at most ``n_components``, none of (numerically) zero variance."""
     keep = lam > lam[0] * 1e-10 if lam[0] > 0 else np.zeros_like(lam, dtype=bool)
-    k = max(1, min(k, int(keep.sum())))
-    U = U[:, :k] / np.sqrt(np.maximum(lam[:k], 1e-300))
-    V = np.zeros((d, k))
-    for s in range(0, m, rows):
-        V += (X2[fit_idx[s : s + rows]].astype(np.float64) - mu).T @ U[s : s + rows]
-    F = np.empty((n, k), dtype=np.float32)
-    shift = mu @ V
-    for s in range(0, n, rows):
-        F[s : s + rows] = X2[s : s + rows].astype(np.float64) @ V - shift
-    return F
+    return max(1, min(int(n_components), int(keep.sum())))
+
+
+def _dual_pca(X2, k, max_fit_rows=None):
+    """float32 scores of ``X2`` on ``k`` axes fitted in the dual (Gram) form."""
+    return fit_pca(X2, k, max_fit_rows=max_fit_rows, form="dual").transform(X2)
 
 
 class BlockKNN:

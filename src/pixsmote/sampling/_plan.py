@@ -114,12 +114,3 @@ class Plan:
             gap=np.concatenate([p.gap for p in plans]).astype(np.float64, copy=False),
             scale=scale,
         )
-
-    def to_dict(self) -> dict:
-        """Plain lists, e.g. for JSON or a manifest."""
-        return {
-            "cls": self.cls.tolist(),
-            "base": self.base.tolist(),
-            "neighbor": self.neighbor.tolist(),
-            "gap": self.effective_gap.tolist(),
-        }

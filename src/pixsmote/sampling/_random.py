@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from imblearn.over_sampling import RandomOverSampler as _ImbROS
 from imblearn.under_sampling import RandomUnderSampler as _ImbRUS
 
-from pixsmote.sampling._base import ImageSamplerMixin, _fresh
+from pixsmote.sampling._base import ImageSamplerMixin
+from pixsmote.sampling._groups import IndexDrawer, fresh_random_state
 from pixsmote.sampling._plan import Plan
 
 __all__ = ["RandomOverSampler", "RandomUnderSampler"]
+
+
+def _over_indices(y, sampling_strategy, random_state):
+    """imbalanced-learn's draws for random over-sampling, as indices.
+
+    All originals, then per class ``n`` copies drawn with replacement. Without
+    copying X twice (imbalanced-learn stacks ``X.copy()`` and the copies):
+    indices first, one gather at the end.
+    """
+    sample_indices = [np.arange(len(y))]
+    for class_sample, num_samples in sampling_strategy.items():
+        target_class_indices = np.flatnonzero(y == class_sample)
+        sample_indices.append(
+            random_state.choice(target_class_indices, size=num_samples, replace=True)
+        )
+    return np.concatenate(sample_indices)
+
+
+def _under_indices(y, sampling_strategy, replacement, random_state):
+    """imbalanced-learn's draws for random under-sampling, as indices."""
+    idx_under = np.empty((0,), dtype=int)
+    for target_class in np.unique(y):
+        if target_class in sampling_strategy.keys():
+            n_samples = sampling_strategy[target_class]
+            index_target_class = random_state.choice(
+                range(np.count_nonzero(y == target_class)),
+                size=n_samples,
+                replace=replacement,
+            )
+        else:
+            index_target_class = slice(None)
+        idx_under = np.concatenate(
+            (idx_under, np.flatnonzero(y == target_class)[index_target_class]),
+            axis=0,
+        )
+    return idx_under
 
 
 class RandomOverSampler(ImageSamplerMixin, _ImbROS):
@@ -39,37 +78,38 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
 
     _class_local = True
     _allow_object = True
+    _labels_only = True
 
-    def _fit_plan_2d(self, X, y):
-        # imbalanced-learn's draws, without copying X twice (it stacks X.copy()
-        # and the copies): indices first, one gather at the end.
-        random_state = _fresh(self.random_state)
-        self.shrinkage_ = self.shrinkage
-        sample_indices = [np.arange(X.shape[0])]
-        for class_sample, num_samples in self.sampling_strategy_.items():
-            target_class_indices = np.flatnonzero(y == class_sample)
-            sample_indices.append(
-                random_state.choice(
-                    target_class_indices, size=num_samples, replace=True
-                )
-            )
-        return np.concatenate(sample_indices), Plan.empty(y.dtype)
-
-    def _fit_resample(self, X, y):
-        if self.shrinkage is None:
-            return super()._fit_resample(X, y)
-        if getattr(self, "_plan_only", False):
+    def _check_no_shrinkage(self):
+        if self.shrinkage is not None:
             raise ValueError(
-                "fit_plan cannot describe a smoothed bootstrap: its noise is not an "
-                "interpolation. Use fit_resample, or shrinkage=None. Got "
+                "A smoothed bootstrap (shrinkage) adds noise, not an interpolation: "
+                "no plan describes it, so it cannot be drawn apart from its pixels. "
+                "Use fit_resample, or shrinkage=None. Got "
                 f"shrinkage={self.shrinkage!r} instead."
             )
+
+    def _plan(self, X, y, X_orig):
+        self._check_no_shrinkage()
+        self.shrinkage_ = self.shrinkage
+        rs = fresh_random_state(self.random_state)
+        indices = _over_indices(y, self.sampling_strategy_, rs)
+        return indices, Plan.empty(y.dtype)
+
+    def _resample(self, X, y, X_orig):
+        if self.shrinkage is None:
+            return super()._resample(X, y, X_orig)
         X_res, y_res = _ImbROS._fit_resample(self, X, y)
         self.plan_ = Plan.empty(y.dtype)
         if isinstance(X, np.ndarray) and X.dtype.kind in "ui":
             info = np.iinfo(X.dtype)
             X_res = np.clip(np.rint(X_res), info.min, info.max).astype(X.dtype)
         return X_res, y_res
+
+    def _fit_drawer(self, X, y, X_orig):
+        self._check_no_shrinkage()
+        strategy = dict(self.sampling_strategy_)
+        return IndexDrawer(partial(_over_indices, y, strategy), y.dtype)
 
 
 class RandomUnderSampler(ImageSamplerMixin, _ImbRUS):
@@ -93,22 +133,15 @@ class RandomUnderSampler(ImageSamplerMixin, _ImbRUS):
     """
 
     _allow_object = True
+    _labels_only = True
 
-    def _fit_plan_2d(self, X, y):
-        random_state = _fresh(self.random_state)
-        idx_under = np.empty((0,), dtype=int)
-        for target_class in np.unique(y):
-            if target_class in self.sampling_strategy_.keys():
-                n_samples = self.sampling_strategy_[target_class]
-                index_target_class = random_state.choice(
-                    range(np.count_nonzero(y == target_class)),
-                    size=n_samples,
-                    replace=self.replacement,
-                )
-            else:
-                index_target_class = slice(None)
-            idx_under = np.concatenate(
-                (idx_under, np.flatnonzero(y == target_class)[index_target_class]),
-                axis=0,
-            )
-        return idx_under, Plan.empty(y.dtype)
+    def _plan(self, X, y, X_orig):
+        rs = fresh_random_state(self.random_state)
+        indices = _under_indices(y, self.sampling_strategy_, self.replacement, rs)
+        return indices, Plan.empty(y.dtype)
+
+    def _fit_drawer(self, X, y, X_orig):
+        strategy = dict(self.sampling_strategy_)
+        return IndexDrawer(
+            partial(_under_indices, y, strategy, self.replacement), y.dtype
+        )

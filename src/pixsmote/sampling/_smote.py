@@ -6,7 +6,8 @@ import numpy as np
 from imblearn.over_sampling import SMOTE as _ImbSMOTE
 from sklearn.utils._param_validation import StrOptions
 
-from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
+from pixsmote.sampling._groups import SmoteGroup
 
 __all__ = ["SMOTE"]
 
@@ -39,7 +40,7 @@ class _AutoKMixin:
             self.k_neighbors = k
 
 
-class SMOTE(ImageSamplerMixin, _AutoKMixin, _ImbSMOTE):
+class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
     __doc__ = f"""Over-sample images with SMOTE.
 
     A synthetic image is ``x + gap * (x_nn - x)``, with ``x`` a sample of the
@@ -139,4 +140,4 @@ class SMOTE(ImageSamplerMixin, _AutoKMixin, _ImbSMOTE):
             )
             self.nn_k_ = nn
             nns = nn.kneighbors(F_class, return_distance=False)[:, 1:]
-            yield Group("smote", class_sample, n_samples, base=idx, nn=idx[nns])
+            yield SmoteGroup(class_sample, n_samples, base=idx, nn=idx[nns])

@@ -18,13 +18,10 @@ import torch
 from sklearn.base import clone
 
 from pixsmote.sampling import (
-    SMOTE,
-    SMOTEENN,
+    FixedDrawer,
     ImageSamplerMixin,
     Plan,
-    RandomOverSampler,
-    RandomUnderSampler,
-    SMOTETomek,
+    compute_features,
     get_sampler,
 )
 from pixsmote.torch._source import make_source, to_float_tensor
@@ -84,8 +81,9 @@ class ResampledDataset(torch.utils.data.Dataset):
     sampler : sampler, str or None, default=None
         A pixsmote sampler (e.g. ``SMOTE(k_neighbors=5)``) or its registry name
         (:func:`pixsmote.sampling.list_samplers`). ``None`` keeps the originals
-        as they are (use it with :class:`ClassBalancedSampler`). How each kind
-        behaves from epoch to epoch:
+        as they are (use it with :class:`ClassBalancedSampler`). The sampler is
+        fitted once, by its ``fit_drawer``; each epoch is one draw of the drawer.
+        How each kind behaves from epoch to epoch:
 
         * SMOTE family (SMOTE, Borderline, SVM-, KMeans-SMOTE, ADASYN): the
           neighbour groups are fitted once; every epoch draws a new plan from
@@ -213,8 +211,7 @@ class ResampledDataset(torch.utils.data.Dataset):
         if isinstance(sampler, str):
             sampler = get_sampler(sampler)
         if sampler is None:
-            self._mode = "fixed"
-            self._fixed = (np.arange(self.n_original), Plan.empty(np.int64))
+            self._drawer = FixedDrawer(np.arange(self.n_original), Plan.empty(np.int64))
             return
         if not isinstance(sampler, ImageSamplerMixin):
             raise TypeError(
@@ -224,56 +221,26 @@ class ResampledDataset(torch.utils.data.Dataset):
         fitted = clone(sampler)
         if fitted.random_state is None:
             fitted.set_params(random_state=self.seed)
-        if isinstance(sampler, (RandomOverSampler, RandomUnderSampler)):
-            # They only look at y: redraw on a one-byte-per-image stand-in for X.
-            self._mode = "random"
-            self._random_sampler = fitted
-            if isinstance(sampler, RandomOverSampler) and sampler.shrinkage is not None:
-                raise ValueError(
-                    "sampler: a smoothed bootstrap (shrinkage) adds noise, not "
-                    "an interpolation, and cannot be replayed per item. Use "
-                    f"shrinkage=None. Got shrinkage={sampler.shrinkage!r} instead."
-                )
-            self._draw_epoch(0)  # fail now on a bad sampling_strategy
-            return
-        X_fit = self._fit_input(fitted)
-        if isinstance(sampler, (SMOTEENN, SMOTETomek)):
-            self._mode = "combine"
-            kept, plan0 = fitted.fit_plan(X_fit, self._y)
-            survivors = dict(
-                zip(*np.unique(plan0.cls, return_counts=True), strict=True)
-            )
-            groups = fitted.smote_.fit_groups(X_fit, self._y)
-            self._kept = np.asarray(kept, dtype=np.int64)
-            self._groups = [
-                replace(g, n_samples=int(survivors[g.cls]))
-                for g in groups
-                if survivors.get(g.cls, 0) > 0
-            ]
-            self._drawer = SMOTE()
-            return
-        self._mode = "groups"
-        try:
-            self._groups = fitted.fit_groups(X_fit, self._y)
-        except TypeError:
-            raise TypeError(
-                "sampler must be from pixsmote's registry (SMOTE family, random or "
-                f"SMOTE+cleaning samplers). Got {type(sampler).__name__} instead."
-            ) from None
-        # _draw reads only the group, so an unfitted default instance of the same
-        # class draws identically, and pickles to workers in a few hundred bytes
-        # (the fitted sampler holds the neighbour estimator and its data).
-        self._drawer = type(fitted)()
+        # The drawer holds index arrays only (no estimator, no pixels), so it
+        # pickles to DataLoader workers in a few kilobytes.
+        self._drawer = fitted.fit_drawer(self._fit_input(fitted), self._y)
 
     def _fit_input(self, fitted):
         """What the sampler is fitted on: X itself, or a lazy source's features."""
         if not self._source.lazy:
             return self._source.X
+        if fitted._labels_only:
+            # Its plan depends on y alone: a one-byte-per-image stand-in spares
+            # reading every image.
+            return np.zeros((self.n_original, 1), dtype=np.uint8)
         space = getattr(fitted, "neighbor_space", "pixel")
-        F = self._source.features(space, getattr(fitted, "n_components", None))
+        F = compute_features(
+            space, self._source, self._source.obj, getattr(fitted, "n_components", None)
+        )
         # The features are now the space neighbours are found in; plans index
         # rows of F, which are the rows of the lazy source.
-        fitted.set_params(neighbor_space="pixel")
+        if "neighbor_space" in fitted.get_params():
+            fitted.set_params(neighbor_space="pixel")
         inner = getattr(fitted, "smote", None)
         if inner is not None and "neighbor_space" in inner.get_params():
             fitted.set_params(smote=clone(inner).set_params(neighbor_space="pixel"))
@@ -293,18 +260,8 @@ class ResampledDataset(torch.utils.data.Dataset):
         return int(self._epoch.item())
 
     def _draw_epoch(self, epoch):
-        if self._mode == "fixed":
-            return self._fixed
-        rs = epoch_random_state(self.seed, epoch)
-        if self._mode == "random":
-            s = clone(self._random_sampler).set_params(random_state=rs)
-            stand_in = np.zeros((self.n_original, 1), dtype=np.uint8)
-            return s.fit_plan(stand_in, self._y)
-        plan = self._drawer.draw_plan(self._groups, rs)
-        plan = replace(plan, cls=plan.cls.astype(np.int64, copy=False))
-        if self._mode == "combine":
-            return self._kept, plan
-        return np.arange(self.n_original), plan
+        idx, plan = self._drawer.draw(epoch_random_state(self.seed, epoch))
+        return idx, replace(plan, cls=plan.cls.astype(np.int64, copy=False))
 
     def epoch_plan(self, epoch: int):
         """The originals and the plan of ``epoch`` (drawn once per process).

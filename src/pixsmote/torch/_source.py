@@ -11,21 +11,13 @@ until an item is produced; the conversion to a float tensor happens last, in
 from __future__ import annotations
 
 import inspect
-import numbers
 
 import numpy as np
 import torch
-from sklearn.decomposition import IncrementalPCA
 
 from pixsmote.sampling import Plan, synthesize
 
 __all__ = ["ArraySource", "LazySource", "make_source", "to_float_tensor"]
-
-# Bytes of float32 per chunk when a lazy source is read for neighbour features;
-# a few such chunks are alive at once, so construction stays well under 1 GiB
-# whatever the dataset's size.
-_FEATURE_CHUNK_BYTES = 64 * 2**20
-_DEFAULT_N_COMPONENTS = 50
 
 # Divisors that map stored integers to [0, 1]. Float images are taken as
 # already scaled.
@@ -57,6 +49,9 @@ class LazySource:
 
     Synthesis reads only the two parents of each synthetic item (deduplicated
     within a batch), so an item costs two image reads whatever the dataset's size.
+    It is also a row reader (``__len__``, ``take``, ``image_shape``) for
+    :func:`pixsmote.sampling.compute_features`, which reads it in chunks to
+    compute neighbour features exactly as from the same images in memory.
     """
 
     lazy = True
@@ -118,56 +113,6 @@ class LazySource:
             scale=plan.scale,
         )
         return synthesize(images, local_plan, out=out)
-
-    def features(self, neighbor_space, n_components=None, chunk_rows=None):
-        """Neighbour features of every image, computed once and in chunks.
-
-        ``"pixel"`` returns the flattened images in their stored dtype (the only
-        point where the whole dataset is in memory; it is dropped once the
-        neighbour graph is built). ``"pca"`` fits an :class:`IncrementalPCA`
-        chunk by chunk and returns ``(N, n_components)`` float32. An array is
-        returned as is; a callable is called with the lazy object itself.
-        """
-        n = len(self)
-        d = int(np.prod(self.image_shape))
-        if isinstance(neighbor_space, str) and neighbor_space in ("pixel", "pca"):
-            if neighbor_space == "pixel":
-                F = np.empty((n, d), dtype=self.dtype)
-                rows = chunk_rows or max(1, _FEATURE_CHUNK_BYTES // max(1, d))
-                for s in range(0, n, rows):
-                    e = min(n, s + rows)
-                    F[s:e] = self.take(np.arange(s, e)).reshape(e - s, d)
-                return F
-            return self._pca(n, d, n_components, chunk_rows)
-        if callable(neighbor_space):
-            return neighbor_space(self.obj)
-        return neighbor_space
-
-    def _pca(self, n, d, n_components, chunk_rows):
-        k = _DEFAULT_N_COMPONENTS if n_components is None else n_components
-        if not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(
-                f"n_components must be a positive integer. Got {k!r} instead."
-            )
-        k = int(min(k, n, d))
-        rows = chunk_rows or max(1, _FEATURE_CHUNK_BYTES // (4 * max(1, d)))
-        rows = max(rows, k)  # IncrementalPCA needs >= n_components rows a batch
-
-        def chunks():
-            for s in range(0, n, rows):
-                e = min(n, s + rows)
-                yield s, e, self.take(np.arange(s, e)).reshape(e - s, d)
-
-        ipca = IncrementalPCA(n_components=k)
-        for s, e, chunk in chunks():
-            # A short last chunk is folded out rather than failing the fit; the
-            # components are estimated from all full chunks.
-            if e - s >= k or s == 0:
-                ipca.partial_fit(chunk.astype(np.float32))
-        F = np.empty((n, k), dtype=np.float32)
-        for s, e, chunk in chunks():
-            F[s:e] = ipca.transform(chunk.astype(np.float32))
-        return F
 
 
 def make_source(X):
