@@ -1,22 +1,15 @@
 """ClassBalancedSampler under distributed training: shards of one epoch."""
 
 import json
-import os
+import multiprocessing
 import socket
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-import pixsmote
 from pixsmote._errors import UsageError
 from pixsmote.torch import ClassBalancedSampler
-
-SRC = Path(pixsmote.__file__).parent.parent
 
 
 @pytest.fixture
@@ -103,26 +96,19 @@ def test_bad_shards_are_rejected(labels):
         ClassBalancedSampler(labels, 4, generator=np.random.default_rng(0))
 
 
-WORKER = """
-import json, sys
-import numpy as np
-import torch.distributed as dist
-from pixsmote.torch import ClassBalancedSampler
-
-rank, port = int(sys.argv[1]), sys.argv[2]
-dist.init_process_group(
-    "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2
-)
-labels = np.array([0] * 40 + [1] * 7 + [2] * 3)
-sampler = ClassBalancedSampler(labels, batch_size=12, seed=5)  # no rank given
-epochs = []
-for epoch in range(2):
-    sampler.set_epoch(epoch)
-    epochs.append(list(sampler))
-print(json.dumps({"rank": sampler.rank, "replicas": sampler.num_replicas,
-                  "epochs": epochs}))
-dist.destroy_process_group()
-"""
+def _worker(rank, port, labels, out_dir):
+    dist = torch.distributed
+    dist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2
+    )
+    sampler = ClassBalancedSampler(labels, batch_size=12, seed=5)  # no rank given
+    epochs = []
+    for epoch in range(2):
+        sampler.set_epoch(epoch)
+        epochs.append(list(sampler))
+    record = {"rank": sampler.rank, "replicas": sampler.num_replicas, "epochs": epochs}
+    (out_dir / f"rank{rank}.json").write_text(json.dumps(record))
+    dist.destroy_process_group()
 
 
 def _free_port():
@@ -131,24 +117,22 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_two_processes_in_a_gloo_group_draw_disjoint_shards(labels):
-    port = str(_free_port())
-    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
+def test_two_processes_in_a_gloo_group_draw_disjoint_shards(labels, tmp_path):
+    # Forked, the processes start with everything imported (a fresh interpreter
+    # spends seconds importing torch and scikit-learn); the sampler uses no
+    # thread pool that a fork could leave locked.
+    ctx = multiprocessing.get_context("fork")
+    port = _free_port()
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(WORKER), str(rank), port],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        ctx.Process(target=_worker, args=(rank, port, labels, tmp_path))
         for rank in range(2)
     ]
-    outs = []
     for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-        outs.append(json.loads(out))
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    outs = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert [(o["rank"], o["replicas"]) for o in outs] == [(0, 2), (1, 2)]
     for epoch in range(2):
         whole = ClassBalancedSampler(labels, batch_size=12, seed=5)
