@@ -89,6 +89,15 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
                 f"shrinkage={self.shrinkage!r} instead."
             )
 
+    def _materialize(self, X, y, sample_indices, plan):
+        X_res, y_res = super()._materialize(X, y, sample_indices, plan)
+        # imbalanced-learn stacks the copies under the originals, so a DataFrame
+        # comes back with a fresh RangeIndex when over-sampling (and keeps its
+        # labels when under-sampling).
+        if not isinstance(X, np.ndarray) and hasattr(X_res, "reset_index"):
+            X_res = X_res.reset_index(drop=True)
+        return X_res, y_res
+
     def _plan(self, X, y, X_orig):
         self._check_no_shrinkage()
         self.shrinkage_ = self.shrinkage
