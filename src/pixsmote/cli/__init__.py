@@ -66,6 +66,30 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"pixsmote {args.command}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        # Sampling-only installs lack the training stack: say which extra
+        # brings it instead of a traceback.
+        extra = _EXTRAS.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(
+            f"pixsmote {args.command}: error: this command needs {exc.name}, which "
+            f"is not installed. Install it with: pip install 'pixsmote[{extra}]'",
+            file=sys.stderr,
+        )
+        return 1
+
+
+#: Optional dependency -> the extra of pixsmote that installs it.
+_EXTRAS = {
+    "torch": "train",
+    "kornia": "train",
+    "matplotlib": "train",
+    "faiss": "faiss",
+    "dask": "dask",
+    "distributed": "dask",
+    "s3fs": "s3",
+}
 
 
 if __name__ == "__main__":  # pragma: no cover
