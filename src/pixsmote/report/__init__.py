@@ -27,15 +27,25 @@ from ._plots import (
 )
 from ._report import main_test_name, write_report
 from ._runs import Run, load_runs
-from ._tables import METRICS, format_table, summarize
+from ._tables import (
+    METRICS,
+    format_cell,
+    format_table,
+    markdown_table,
+    mean_std,
+    summarize,
+)
 
 __all__ = [
     "METRICS",
     "Run",
     "figure_png",
+    "format_cell",
     "format_table",
     "load_runs",
     "main_test_name",
+    "markdown_table",
+    "mean_std",
     "plot_class_counts",
     "plot_confusion",
     "plot_curves",
