@@ -297,22 +297,24 @@ def best_smote_record(cfg: dict, split: str, results: Path = RESULTS) -> dict | 
     }
 
 
-def freeze_combos(split: str) -> None:
+def freeze_combos(split: str, results: Path = RESULTS) -> None:
     """Keep the combinations' base once one of them has been launched."""
-    frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
+    frozen = read_combos(results)
     if split in frozen and not frozen[split].get("frozen"):
         frozen[split]["frozen"] = True
         frozen[split]["frozen_at"] = _now()
-        COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
+        (results / COMBOS.name).write_text(json.dumps(frozen, indent=2) + "\n")
 
 
-def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
+def plan_jobs(
+    cfg: dict, splits, only, seeds, results: Path = RESULTS
+) -> list[tuple[str, Job]]:
     """Every (group, job) in launch order: split, then seed, then recipe."""
     jobs = []
     for split, spec in cfg["splits"].items():
         if splits and split not in splits:
             continue
-        matrix = section_matrix(cfg, split)
+        matrix = section_matrix(cfg, split, results)
         train = train_split(cfg, split)
         for seed in spec["seeds"]:
             if seeds is not None and seed not in seeds:
@@ -320,7 +322,8 @@ def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
             for group, recipe in matrix:
                 if only and not any(fnmatch.fnmatchcase(recipe, o) for o in only):
                     continue
-                jobs.append((group, Job(split, recipe, seed, spec["steps"], train)))
+                job = Job(split, recipe, seed, spec["steps"], train, results)
+                jobs.append((group, job))
     return jobs
 
 
@@ -347,11 +350,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _record_machine() -> None:
+def _record_machine(results: Path) -> None:
     """Add this machine to ``machine.json`` (keyed by host name)."""
     from _common import machine_info, versions
 
-    path = RESULTS / "machine.json"
+    path = results / "machine.json"
     known = json.loads(path.read_text()) if path.is_file() else {}
     info = machine_info()
     info.pop("threadpools", None)
@@ -365,6 +368,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", type=Path, default=CONFIG, help="(default study.toml)")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument(
+        "--results", type=Path, default=RESULTS, help="results folder (%(default)s)"
+    )
     p.add_argument(
         "--only",
         help="comma-separated recipe labels to run, shell-style wildcards allowed "
@@ -396,9 +402,10 @@ def main(argv=None) -> int:
         stop = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
         deadline = min(deadline, stop.timestamp())
 
+    results = args.results
     if args.list:
-        save_combos(cfg)
-        jobs = plan_jobs(cfg, splits, only, seeds)
+        save_combos(cfg, results)
+        jobs = plan_jobs(cfg, splits, only, seeds, results)
         done = 0
         for group, job in jobs:
             d = job.run_dir()
@@ -408,12 +415,12 @@ def main(argv=None) -> int:
         print(f"\n{done}/{len(jobs)} runs done")
         return 0
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    _record_machine()
+    results.mkdir(parents=True, exist_ok=True)
+    _record_machine(results)
     running: list[tuple[Job, subprocess.Popen, float, float, Path]] = []
     tried: set[Job] = set()
     n_ok = n_fail = 0
-    logs = RESULTS / ".logs"
+    logs = results / ".logs"
     logs.mkdir(exist_ok=True)
     while True:
         # reap finished runs
@@ -435,7 +442,7 @@ def main(argv=None) -> int:
             if not ok:  # the exception line, so the reason is committed too
                 lines = [x for x in log.read_text().splitlines() if x.strip()]
                 entry["error"] = lines[-1][-300:] if lines else ""
-            with open(RUNLOG, "a") as fh:
+            with open(results / RUNLOG.name, "a") as fh:
                 fh.write(json.dumps(entry) + "\n")
             status = "ok" if ok else f"FAILED rc={proc.returncode}, see {log}"
             print(
@@ -444,8 +451,8 @@ def main(argv=None) -> int:
                 flush=True,
             )
         # launch new ones (the plan is rebuilt: combinations follow results)
-        save_combos(cfg)
-        planned = plan_jobs(cfg, splits, only, seeds)
+        save_combos(cfg, results)
+        planned = plan_jobs(cfg, splits, only, seeds, results)
         groups = {j: g for g, j in planned}
         pending = [j for _, j in planned if j not in tried and j.run_dir() is None]
         busy = {(j.split, j.seed, j.recipe) for j, *_ in running}
@@ -455,7 +462,7 @@ def main(argv=None) -> int:
             job = pending.pop(0)
             tried.add(job)
             if groups.get(job) == "combination":
-                freeze_combos(job.split)
+                freeze_combos(job.split, results)
             job.out.mkdir(parents=True, exist_ok=True)
             log = logs / f"{job.split}-{job.seed}-{job.recipe.replace(':', '_')}.log"
             with open(log, "w") as fh:
