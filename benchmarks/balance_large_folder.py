@@ -1,6 +1,6 @@
 """Balancing a folder dataset bigger than the memory it is balanced in.
 
-Claim (the issue's "Scale and safety"): ``pixsmote balance`` decodes only the
+Claim: ``pixsmote balance`` decodes only the
 classes it over-samples, copies the other originals file to file and writes the
 synthetic images in chunks, so its peak memory follows the over-sampled
 classes, not the dataset. The numbers are in ``results/balance_large_folder.json``.

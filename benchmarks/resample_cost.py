@@ -1,6 +1,6 @@
 """Resampling cost: pixsmote's SMOTE against imbalanced-learn's on uint8 images.
 
-Claim (PROTOCOL.md, "Resampling cost"; target from the issue): balancing
+Claim (the target of docs/protocol.md, "Resampling cost"): balancing
 300/1920/800 images of 128x128x3 to the majority count, pixsmote's SMOTE in
 pixel neighbour space takes <= 0.4x the wall time and <= 0.25x the extra peak
 memory of imbalanced-learn used the careful way, with the same plan of

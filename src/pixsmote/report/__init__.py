@@ -2,7 +2,7 @@
 
 ``pixsmote bench`` and ``pixsmote demo`` write one folder per (recipe, seed)
 run (``config.json``, ``metrics.csv``, ``results.json``; see
-``docs/contracts.md``). This package reads them back and presents them::
+``pixsmote._runfolder``). This package reads them back and presents them::
 
     from pixsmote import report
 
