@@ -25,11 +25,12 @@ import json
 import math
 import os
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from pixsmote._errors import DataError
+from pixsmote._errors import DataError, UsageError
 
 __all__ = [
     "CALLER_KEYS",
@@ -44,6 +45,7 @@ __all__ = [
     "RunWriter",
     "is_run_folder",
     "json_safe",
+    "merge_config",
     "read_json",
     "read_metrics",
     "read_run_folder",
@@ -168,6 +170,24 @@ class RunFolder:
 
 
 # ---------------------------------------------------------------------- write
+def merge_config(harness: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``config.json`` of a run: the training loop's settings plus the caller's
+    keys, written as given.
+
+    ``recipe`` (the caller's name for the run) is ``None`` unless the caller
+    gives it; the other :data:`CALLER_KEYS` are placeholders the caller may
+    fill. Contradicting any other harness setting is a
+    :class:`~pixsmote._errors.UsageError`.
+    """
+    for key, value in extra.items():
+        if key in harness and key not in CALLER_KEYS and harness[key] != value:
+            raise UsageError(
+                f"extra_config[{key!r}] contradicts the harness setting "
+                f"{harness[key]!r}. Got {value!r} instead."
+            )
+    return {"recipe": None, **harness, **dict(extra)}
+
+
 def json_safe(obj: Any) -> Any:
     """NaN/inf -> None (strict JSON), numpy scalars and arrays -> Python."""
     if isinstance(obj, dict):

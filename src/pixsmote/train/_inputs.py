@@ -7,21 +7,16 @@ Settings errors are :class:`~pixsmote._errors.UsageError`, data errors
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import torch
 
 from pixsmote._errors import DataError, UsageError
-from pixsmote._runfolder import CALLER_KEYS
 
 __all__ = [
     "check_known_labels",
     "check_settings",
     "check_training_classes",
     "load_data",
-    "merge_config",
     "to_tensors",
 ]
 
@@ -164,16 +159,3 @@ def check_known_labels(y, train_counts, what) -> None:
             f"{what} has labels {unknown} that the training data lacks; a model "
             "cannot learn them. Remove those images or add training examples."
         )
-
-
-def merge_config(config: dict, extra: Mapping[str, Any]) -> dict:
-    """Add the caller's keys to the loop's configuration; contradicting a
-    harness setting is an error (the placeholders of
-    :data:`pixsmote._runfolder.CALLER_KEYS` may be filled in)."""
-    for key, value in extra.items():
-        if key in config and key not in CALLER_KEYS and config[key] != value:
-            raise UsageError(
-                f"extra_config[{key!r}] contradicts the harness setting "
-                f"{config[key]!r}. Got {value!r} instead."
-            )
-    return {**config, **dict(extra)}

@@ -31,14 +31,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from pixsmote._errors import UsageError
-from pixsmote._runfolder import METRICS_COLUMNS, RunWriter
+from pixsmote._runfolder import METRICS_COLUMNS, RunWriter, merge_config
 from pixsmote._runfolder import versions as _versions
 from pixsmote.train._augment import get_augmentation
 from pixsmote.train._inputs import (
     check_settings,
     check_training_classes,
     load_data,
-    merge_config,
     to_tensors,
 )
 from pixsmote.train._losses import get_loss, mixed_loss
@@ -262,7 +261,6 @@ def fit(
 
     # ------------------------------------------------------------ run folder
     config = {
-        "recipe": None,  # the caller's name for the run, if any (extra_config)
         "class_names": [str(c) for c in range(n_classes)],
         "train_counts_after": train_counts.tolist(),
         **dict(model=model, aug=aug, loss=loss, seed=seed, steps=steps, epochs=epochs),
