@@ -355,7 +355,7 @@ def _record_machine(results: Path) -> None:
     from _common import machine_info, versions
 
     path = results / "machine.json"
-    known = json.loads(path.read_text()) if path.is_file() else {}
+    known = read_json(path) if path.is_file() else {}
     info = machine_info()
     info.pop("threadpools", None)
     info["versions"] = versions("torch")
