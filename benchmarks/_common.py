@@ -8,15 +8,14 @@
 * :func:`run_worker`: run one measurement in a fresh Python process and get its
   JSON result back, so allocator state, imported modules and cached arrays of
   one method cannot leak into another's numbers.
-* :func:`mean_std`, :func:`fmt_mean_std`, :func:`markdown_table`: reporting.
-* :func:`read_idx`: a minimal IDX reader (Fashion-MNIST's format), for when
-  ``pixsmote.data`` is not importable.
+* :func:`fmt_mean_std`: a mean ± std cell; tables, statistics and the IDX
+  reader come from pixsmote itself (:func:`pixsmote.report.markdown_table`,
+  :func:`pixsmote.report.mean_std`, :func:`pixsmote.data.read_idx`).
 """
 
 from __future__ import annotations
 
 import gc
-import gzip
 import json
 import os
 import platform
@@ -28,16 +27,14 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
+from pixsmote._runfolder import versions as run_versions
+from pixsmote.report import mean_std
 
 __all__ = [
     "MIB",
     "PeakRSS",
     "fmt_mean_std",
     "machine_info",
-    "markdown_table",
-    "mean_std",
-    "read_idx",
     "rss_bytes",
     "run_worker",
     "versions",
@@ -99,15 +96,8 @@ def machine_info() -> dict:
 
 def versions(*extra: str) -> dict:
     """Versions of Python and the numeric stack (plus any ``extra`` modules)."""
-    import importlib
-
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "sklearn", "imblearn", "pixsmote", "psutil", *extra):
-        try:
-            out[name] = getattr(importlib.import_module(name), "__version__", "?")
-        except ImportError:
-            out[name] = None
-    return out
+    stack = ("numpy", "scipy", "sklearn", "imblearn", "pixsmote", "psutil")
+    return run_versions(*stack, *extra)
 
 
 # ------------------------------------------------------------------- memory
@@ -228,45 +218,7 @@ def run_worker(args: list[str], timeout: float | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- reporting
-def mean_std(values) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
-    a = np.asarray(values, dtype=float)
-    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
-
-
 def fmt_mean_std(values, digits: int = 2) -> str:
-    m, s = mean_std(values)
+    """``"m ± s"`` of the finite values (:func:`pixsmote.report.mean_std`)."""
+    m, s, _ = mean_std(values)
     return f"{m:.{digits}f} ± {s:.{digits}f}"
-
-
-def markdown_table(headers: list[str], rows: list[list]) -> str:
-    """A GitHub-flavoured markdown table (numbers right-aligned)."""
-    cells = [[str(c) for c in r] for r in rows]
-    numeric = [
-        bool(cells) and all(re.match(r"^([-+>]?\s*[\d.]|$)", r[i]) for r in cells)
-        for i in range(len(headers))
-    ]
-    lines = ["| " + " | ".join(headers) + " |"]
-    lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
-    lines += ["| " + " | ".join(r) + " |" for r in cells]
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------- data
-def read_idx(path) -> np.ndarray:
-    """Read an IDX file (MNIST / Fashion-MNIST), gzipped or not."""
-    types = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4"}
-    path = Path(path)
-    with open(path, "rb") as fh:
-        gzipped = fh.read(2) == b"\x1f\x8b"
-    with (gzip.open if gzipped else open)(path, "rb") as fh:
-        data = fh.read()
-    if data[:2] != b"\x00\x00" or data[2] not in types:
-        raise ValueError(f"{path}: not an IDX file. Got header {data[:4].hex()!r}.")
-    ndim = data[3]
-    shape = tuple(
-        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
-    )
-    dtype = np.dtype(types[data[2]])
-    arr = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
-    return arr.astype(dtype.newbyteorder("="))

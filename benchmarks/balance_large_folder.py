@@ -1,6 +1,6 @@
 """Balancing a folder dataset bigger than the memory it is balanced in.
 
-Claim (the issue's "Scale and safety"): ``pixsmote balance`` decodes only the
+Claim: ``pixsmote balance`` decodes only the
 classes it over-samples, copies the other originals file to file and writes the
 synthetic images in chunks, so its peak memory follows the over-sampled
 classes, not the dataset. The numbers are in ``results/balance_large_folder.json``.
@@ -63,8 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_info, markdown_table, versions  # noqa: E402
+from _common import machine_info, versions
+from pixsmote.report import markdown_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GIB = 2**30
@@ -170,10 +170,16 @@ def main(argv=None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the generated data")
     p.add_argument("--quick", action="store_true", help="a 60 MB smoke run")
     p.add_argument("--name", default=None, help="results file stem")
+    p.add_argument("--tiny", action="store_true", help="smoke run: 3 MB, seconds")
+    p.add_argument(
+        "--results", type=Path, default=RESULTS, help=f"(default {RESULTS})"
+    )
     args = p.parse_args(argv)
     counts = [int(c) for c in args.counts.split(",")]
     if args.quick:
         counts, args.size = [200, 50, 20], 256
+    if args.tiny:
+        counts, args.size, args.jobs = [24, 8, 6], 64, 1
     name = args.name or ("balance_large_folder_quick" if args.quick else
                          "balance_large_folder")  # fmt: skip
 
@@ -237,14 +243,14 @@ def main(argv=None) -> int:
     ]  # fmt: skip
     table = markdown_table(["", "value"], rows)
     print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.results / f"{name}.md").write_text(
         f"# balance_large_folder\n\n`{' '.join(run['argv'][:2])} ...`, "
         f"{result['machine']['cpu_model']}, {result['machine']['logical_cores']} "
         f"cores\n\n{table}\n"
     )
-    print(f"results: {RESULTS / (name + '.json')}")
+    print(f"results: {args.results / (name + '.json')}")
     return 0
 
 

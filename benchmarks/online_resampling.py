@@ -45,36 +45,17 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common  # noqa: E402
+import _common
+from pixsmote.data import load_split
+from pixsmote.report import markdown_table, mean_std
 
 RESULTS = Path(__file__).parent / "results" / "online_resampling.json"
-FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
-DEEPSMOTE_TRAIN = [4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40]
 
 
-def load_train(seed: int):
-    """The fmnist-deepsmote training images and labels, and where they came from."""
-    try:
-        from pixsmote.data import load_split
-    except ImportError:
-        pass
-    else:
-        train = load_split("fmnist-deepsmote", seed).train
-        return train.X, train.y, "pixsmote.data.load_split('fmnist-deepsmote')"
-    # Fallback: the DeepSMOTE counts drawn without replacement (no val hold-out).
-    X = _common.read_idx(FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz")
-    y = _common.read_idx(FASHION_MNIST_DIR / "train-labels-idx1-ubyte.gz")
-    rng = np.random.default_rng(seed)
-    idx = np.sort(
-        np.concatenate(
-            [
-                rng.choice(np.flatnonzero(y == c), n, replace=False)
-                for c, n in enumerate(DEEPSMOTE_TRAIN)
-            ]
-        )
-    )
-    return X[idx], y[idx].astype(np.int64), "IDX files (fallback draw)"
+def load_train(seed: int, split: str = "fmnist-deepsmote"):
+    """The split's training images and labels, and where they came from."""
+    train = load_split(split, seed).train
+    return train.X, train.y, f"pixsmote.data.load_split({split!r})"
 
 
 def _items_per_s(loader, n_epochs, before_epoch):
@@ -99,7 +80,7 @@ def worker(spec: dict) -> None:
     from pixsmote.torch import ResampledDataset
 
     torch.set_num_threads(1)  # the loader, not intra-op threads, is measured
-    X, y, source = load_train(spec["seed"])
+    X, y, source = load_train(spec["seed"], spec.get("split", "fmnist-deepsmote"))
     counts = np.bincount(y)
     target = {c: int(counts.max()) * spec["factor"] for c in range(len(counts))}
     sampler = SMOTE(k_neighbors=5, sampling_strategy=target, random_state=spec["seed"])
@@ -172,17 +153,24 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=3, help="timed epochs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="split and SMOTE seed (0)")
     p.add_argument("--out", type=Path, default=RESULTS, help=f"(default {RESULTS})")
+    p.add_argument(
+        "--tiny",
+        action="store_true",
+        help="smoke run: digits-seed-3, 1 epoch, workers=0 only (no download)",
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(json.loads(args.worker))
         return 0
 
-    epochs = 1 if args.quick else args.epochs
-    factors = [1] if args.quick else [1, 4]
+    epochs = 1 if args.quick or args.tiny else args.epochs
+    factors = [1] if args.quick or args.tiny else [1, 4]
+    loaders = LOADERS[:1] if args.tiny else LOADERS
+    split = "digits-seed-3" if args.tiny else "fmnist-deepsmote"
     results = []
     for factor in factors:
-        for workers, persistent in LOADERS:
+        for workers, persistent in loaders:
             for method in ("offline", "online"):
                 spec = {
                     "method": method,
@@ -192,6 +180,7 @@ def main(argv=None) -> int:
                     "epochs": epochs,
                     "batch_size": 256,
                     "seed": args.seed,
+                    "split": split,
                 }
                 print(
                     f"running x{factor} {method} {_loader_name(spec)} ...", flush=True
@@ -205,7 +194,7 @@ def main(argv=None) -> int:
         base = next(
             o for o in results if o["method"] == "offline" and _key(o) == _key(r)
         )
-        rate = _common.mean_std(r["items_per_s"])[0]
+        rate = mean_std(r["items_per_s"])[0]
         rows.append(
             [
                 f"x{r['factor']}",
@@ -219,10 +208,10 @@ def main(argv=None) -> int:
                 if r["worker_peak_rss_mib"] is None
                 else f"{r['worker_peak_rss_mib']:.0f}",
                 _common.fmt_mean_std(r["items_per_s"], 0),
-                f"{rate / _common.mean_std(base['items_per_s'])[0]:.2f}",
+                f"{rate / mean_std(base['items_per_s'])[0]:.2f}",
             ]
         )
-    table = _common.markdown_table(
+    table = markdown_table(
         [
             "case",
             "method",

@@ -1,6 +1,6 @@
 """Resampling cost: pixsmote's SMOTE against imbalanced-learn's on uint8 images.
 
-Claim (PROTOCOL.md, "Resampling cost"; target from the issue): balancing
+Claim (the target of docs/protocol.md, "Resampling cost"): balancing
 300/1920/800 images of 128x128x3 to the majority count, pixsmote's SMOTE in
 pixel neighbour space takes <= 0.4x the wall time and <= 0.25x the extra peak
 memory of imbalanced-learn used the careful way, with the same plan of
@@ -69,18 +69,21 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common  # noqa: E402
+import _common
+from pixsmote.data import load_split
+from pixsmote.report import markdown_table, mean_std
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 APT_HINT = "apt-get update && apt-get install -y dataset-fashion-mnist"
-DEEPSMOTE_TRAIN = [4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40]
 
 CASES = {
     "seed3-224": {"counts": [30, 192, 80], "shape": (224, 224, 3), "seed": 3},
     "x10-128": {"counts": [300, 1920, 800], "shape": (128, 128, 3), "seed": 10},
     "fmnist": {"split": "fmnist-deepsmote"},
 }
+#: ``--tiny``: a case small enough for the test suite's smoke run (the numbers
+#: mean nothing; it checks that every step of the script still runs).
+TINY_CASES = {"tiny": {"counts": [12, 30, 16], "shape": (16, 16, 3), "seed": 0}}
 METHODS = ["pixsmote-pixel", "pixsmote-pca", "imblearn-careful", "imblearn-naive"]
 ANCHOR = "imblearn-careful"
 K_NEIGHBORS = 5
@@ -117,32 +120,14 @@ def smooth_images(counts, shape, seed, grid=8):
     return X, y
 
 
-def _fmnist_fallback(seed=0):
-    """The split's train counts drawn from the IDX files (pixsmote.data absent)."""
-    X = _common.read_idx(FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz")
-    y = _common.read_idx(FASHION_MNIST_DIR / "train-labels-idx1-ubyte.gz")
-    rng = np.random.default_rng(seed)
-    keep = []
-    for c, n in enumerate(DEEPSMOTE_TRAIN):
-        n_train = n - max(2, int(round(0.1 * n)))  # 10 % (>= 2) held out as val
-        keep.append(rng.choice(np.flatnonzero(y == c), n_train, replace=False))
-    keep = np.sort(np.concatenate(keep))
-    return X[keep], y[keep].astype(np.int64)
-
-
 def fmnist_available() -> bool:
     return (FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz").is_file()
 
 
 def make_data(case: str):
     """(X, y, source) for a case, generated or loaded deterministically."""
-    spec = CASES[case]
+    spec = {**CASES, **TINY_CASES}[case]
     if "split" in spec:
-        try:
-            from pixsmote.data import load_split
-        except ImportError:
-            X, y = _fmnist_fallback()
-            return X, y, "IDX files via benchmarks/_common.read_idx (fallback draw)"
         train = load_split(spec["split"], seed=0).train
         source = f"pixsmote.data.load_split({spec['split']!r}, seed=0).train"
         return np.ascontiguousarray(train.X), np.asarray(train.y), source
@@ -245,7 +230,7 @@ def summarize(runs: list[dict]) -> dict:
         return {"n": 0}
     out = {"n": len(runs)}
     for key in ("time_s", "cpu_s", "peak_extra_mib"):
-        out[f"{key}_mean"], out[f"{key}_std"] = _common.mean_std([r[key] for r in runs])
+        out[f"{key}_mean"], out[f"{key}_std"] = mean_std([r[key] for r in runs])[:2]
     return out
 
 
@@ -340,7 +325,7 @@ def table(results: dict) -> str:
         "case", "method", "wall s", "CPU s", "peak extra MiB", "wall × careful",
         "CPU × careful", "extra mem × careful", "n", "synthetic pixels vs careful",
     ]  # fmt: skip
-    return _common.markdown_table(headers, rows)
+    return markdown_table(headers, rows)
 
 
 def main(argv=None) -> int:
@@ -374,15 +359,20 @@ def main(argv=None) -> int:
         help="BLAS/OpenMP threads in every worker, the same for all methods "
         "(default: the libraries' own, i.e. all cores)",
     )
+    p.add_argument(
+        "--tiny", action="store_true", help="smoke run: one tiny case, one repeat"
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(json.loads(args.worker))
         return 0
+    if args.tiny:
+        args.cases, args.repeats = ",".join(TINY_CASES), 1
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for name, choices in (("case", cases), ("method", methods)):
-        known = CASES if name == "case" else METHODS
+        known = {**CASES, **TINY_CASES} if name == "case" else METHODS
         bad = [c for c in choices if c not in known]
         if bad:
             p.error(f"unknown {name}(s) {bad}; choose from {list(known)}")
@@ -408,7 +398,7 @@ def main(argv=None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="resample_cost-") as tmp:
         for case in cases:
-            if "split" in CASES[case] and not fmnist_available():
+            if "split" in CASES.get(case, {}) and not fmnist_available():
                 msg = f"Fashion-MNIST missing; install with `{APT_HINT}`"
                 print(f"skipping {case}: {msg}", file=sys.stderr)
                 results["cases"][case] = {"skipped": msg}

@@ -1,13 +1,13 @@
-"""The Fashion-MNIST study: every balancing recipe of PROTOCOL.md, resumable.
+"""The Fashion-MNIST study: every balancing recipe of docs/protocol.md, resumable.
 
 Runs ``pixsmote bench`` once per (split, recipe, seed) -- one fresh process
 each, ``--jobs`` of them side by side -- into::
 
     benchmarks/results/study/<split>/split-<seed>/NN-<recipe>/seed-<seed>/
-        config.json  metrics.csv  results.json        (docs/contracts.md)
+        config.json  metrics.csv  results.json        (pixsmote._runfolder)
 
 Seed ``s`` trains with seed ``s`` on the split drawn with seed ``s``
-(PROTOCOL.md: the fmnist-deepsmote split is drawn "with the run's seed"), so
+(docs/protocol.md: the fmnist-deepsmote split is drawn with the run's seed), so
 the spread over seeds includes the spread over draws of the training set.
 
 The recipe matrix comes from the registries (:data:`pixsmote.app.RECIPES`,
@@ -49,6 +49,8 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from pixsmote._runfolder import read_json, read_run_folder
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -136,10 +138,11 @@ class Job:
     seed: int
     steps: int
     train: str = ""  # the protocol split trained on ("": the section's name)
+    root: Path = RESULTS  # the study's results folder
 
     @property
     def out(self) -> Path:
-        return RESULTS / self.split / f"split-{self.seed}"
+        return self.root / self.split / f"split-{self.seed}"
 
     def run_dir(self) -> Path | None:
         """The run folder if a finished run of this recipe and seed exists."""
@@ -204,32 +207,67 @@ def train_split(cfg: dict, section: str) -> str:
     return cfg["splits"][section].get("train", section)
 
 
-def section_matrix(cfg: dict, section: str) -> list[tuple[str, str]]:
+def section_matrix(
+    cfg: dict, section: str, results: Path = RESULTS
+) -> list[tuple[str, str]]:
     """(group, recipe) of a study section: its ``recipes`` list if it has one
     (a confirmation of chosen recipes at another budget), else the full matrix."""
     spec = cfg["splits"][section]
     if "recipes" in spec:
         return [("confirm", r) for r in spec["recipes"]]
-    return recipe_matrix(choose_best_smote(cfg, section), spec.get("tuning", []))
+    best = choose_best_smote(cfg, section, results)
+    return recipe_matrix(best, spec.get("tuning", []))
 
 
 def val_acsa(run_dir: Path) -> float:
     """Validation ACSA of the kept epoch (what model selection saw)."""
-    with open(run_dir / "results.json") as fh:
-        res = json.load(fh)
+    res = read_run_folder(run_dir).results
     return float(res.get("val", {}).get("acsa", float("nan")))
 
 
-def choose_best_smote(cfg: dict, split: str) -> str | None:
-    """The SMOTE-based recipe with the best mean validation ACSA on `split`.
+def read_combos(results: Path = RESULTS) -> dict:
+    """``combos.json``: per split, the base recipe of the combinations."""
+    path = results / COMBOS.name
+    return read_json(path) if path.is_file() else {}
 
-    Frozen in ``combos.json`` once every SMOTE-based recipe of the matrix has a
-    finished seed-0 run, or once a combination has been launched (before that
-    the choice is provisional and re-made).
+
+def choose_best_smote(cfg: dict, split: str, results: Path = RESULTS) -> str | None:
+    """The SMOTE-based recipe with the best mean validation ACSA on `split`
+    (reads the runs and ``combos.json``, writes nothing)."""
+    record = best_smote_record(cfg, split, results)
+    return record["recipe"] if record else None
+
+
+def combos_view(cfg: dict, results: Path = RESULTS) -> dict:
+    """``combos.json`` as :func:`save_combos` would write it now."""
+    combos = read_combos(results)
+    for split in cfg["splits"]:
+        record = best_smote_record(cfg, split, results)
+        if record is not None:
+            combos[split] = record
+    return combos
+
+
+def save_combos(cfg: dict, results: Path = RESULTS) -> None:
+    """Record the current choice of every split in ``combos.json`` (the runner
+    does this before planning; the report only reads)."""
+    combos = combos_view(cfg, results)
+    if combos:
+        results.mkdir(parents=True, exist_ok=True)
+        (results / COMBOS.name).write_text(json.dumps(combos, indent=2) + "\n")
+
+
+def best_smote_record(cfg: dict, split: str, results: Path = RESULTS) -> dict | None:
+    """The choice of :func:`choose_best_smote` with its evidence, as
+    ``combos.json`` records it.
+
+    Frozen once every SMOTE-based recipe of the matrix has a finished seed-0
+    run, or once a combination has been launched (before that the choice is
+    provisional and re-made).
     """
-    frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
+    frozen = read_combos(results)
     if frozen.get(split, {}).get("frozen"):
-        return frozen[split]["recipe"]
+        return frozen[split]
     spec = cfg["splits"][split]
     if "recipes" in spec:  # a confirmation section: no combinations
         return None
@@ -240,7 +278,7 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     for recipe in candidates:
         vals = []
         for seed in spec["seeds"]:
-            d = Job(split, recipe, seed, spec["steps"]).run_dir()
+            d = Job(split, recipe, seed, spec["steps"], root=results).run_dir()
             if d is not None:
                 vals.append(val_acsa(d))
             elif seed == spec["seeds"][0]:
@@ -250,34 +288,33 @@ def choose_best_smote(cfg: dict, split: str) -> str | None:
     if not scores:
         return None
     best = max(scores, key=scores.get)
-    frozen[split] = {
+    return {
         "recipe": best,
         "val_acsa": scores[best],
         "candidates_val_acsa": scores,
         "frozen": complete,
         "rule": "best mean validation ACSA among SMOTE-based recipes",
     }
-    COMBOS.parent.mkdir(parents=True, exist_ok=True)
-    COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
-    return best
 
 
-def freeze_combos(split: str) -> None:
+def freeze_combos(split: str, results: Path = RESULTS) -> None:
     """Keep the combinations' base once one of them has been launched."""
-    frozen = json.loads(COMBOS.read_text()) if COMBOS.is_file() else {}
+    frozen = read_combos(results)
     if split in frozen and not frozen[split].get("frozen"):
         frozen[split]["frozen"] = True
         frozen[split]["frozen_at"] = _now()
-        COMBOS.write_text(json.dumps(frozen, indent=2) + "\n")
+        (results / COMBOS.name).write_text(json.dumps(frozen, indent=2) + "\n")
 
 
-def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
+def plan_jobs(
+    cfg: dict, splits, only, seeds, results: Path = RESULTS
+) -> list[tuple[str, Job]]:
     """Every (group, job) in launch order: split, then seed, then recipe."""
     jobs = []
     for split, spec in cfg["splits"].items():
         if splits and split not in splits:
             continue
-        matrix = section_matrix(cfg, split)
+        matrix = section_matrix(cfg, split, results)
         train = train_split(cfg, split)
         for seed in spec["seeds"]:
             if seeds is not None and seed not in seeds:
@@ -285,7 +322,8 @@ def plan_jobs(cfg: dict, splits, only, seeds) -> list[tuple[str, Job]]:
             for group, recipe in matrix:
                 if only and not any(fnmatch.fnmatchcase(recipe, o) for o in only):
                     continue
-                jobs.append((group, Job(split, recipe, seed, spec["steps"], train)))
+                job = Job(split, recipe, seed, spec["steps"], train, results)
+                jobs.append((group, job))
     return jobs
 
 
@@ -312,13 +350,12 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _record_machine() -> None:
+def _record_machine(results: Path) -> None:
     """Add this machine to ``machine.json`` (keyed by host name)."""
-    sys.path.insert(0, str(HERE))
     from _common import machine_info, versions
 
-    path = RESULTS / "machine.json"
-    known = json.loads(path.read_text()) if path.is_file() else {}
+    path = results / "machine.json"
+    known = read_json(path) if path.is_file() else {}
     info = machine_info()
     info.pop("threadpools", None)
     info["versions"] = versions("torch")
@@ -331,6 +368,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", type=Path, default=CONFIG, help="(default study.toml)")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument(
+        "--results", type=Path, default=RESULTS, help="results folder (%(default)s)"
+    )
     p.add_argument(
         "--only",
         help="comma-separated recipe labels to run, shell-style wildcards allowed "
@@ -362,8 +402,10 @@ def main(argv=None) -> int:
         stop = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
         deadline = min(deadline, stop.timestamp())
 
+    results = args.results
     if args.list:
-        jobs = plan_jobs(cfg, splits, only, seeds)
+        save_combos(cfg, results)
+        jobs = plan_jobs(cfg, splits, only, seeds, results)
         done = 0
         for group, job in jobs:
             d = job.run_dir()
@@ -373,12 +415,12 @@ def main(argv=None) -> int:
         print(f"\n{done}/{len(jobs)} runs done")
         return 0
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    _record_machine()
+    results.mkdir(parents=True, exist_ok=True)
+    _record_machine(results)
     running: list[tuple[Job, subprocess.Popen, float, float, Path]] = []
     tried: set[Job] = set()
     n_ok = n_fail = 0
-    logs = RESULTS / ".logs"
+    logs = results / ".logs"
     logs.mkdir(exist_ok=True)
     while True:
         # reap finished runs
@@ -400,7 +442,7 @@ def main(argv=None) -> int:
             if not ok:  # the exception line, so the reason is committed too
                 lines = [x for x in log.read_text().splitlines() if x.strip()]
                 entry["error"] = lines[-1][-300:] if lines else ""
-            with open(RUNLOG, "a") as fh:
+            with open(results / RUNLOG.name, "a") as fh:
                 fh.write(json.dumps(entry) + "\n")
             status = "ok" if ok else f"FAILED rc={proc.returncode}, see {log}"
             print(
@@ -409,7 +451,8 @@ def main(argv=None) -> int:
                 flush=True,
             )
         # launch new ones (the plan is rebuilt: combinations follow results)
-        planned = plan_jobs(cfg, splits, only, seeds)
+        save_combos(cfg, results)
+        planned = plan_jobs(cfg, splits, only, seeds, results)
         groups = {j: g for g, j in planned}
         pending = [j for _, j in planned if j not in tried and j.run_dir() is None]
         busy = {(j.split, j.seed, j.recipe) for j, *_ in running}
@@ -419,7 +462,7 @@ def main(argv=None) -> int:
             job = pending.pop(0)
             tried.add(job)
             if groups.get(job) == "combination":
-                freeze_combos(job.split)
+                freeze_combos(job.split, results)
             job.out.mkdir(parents=True, exist_ok=True)
             log = logs / f"{job.split}-{job.seed}-{job.recipe.replace(':', '_')}.log"
             with open(log, "w") as fh:

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import machine_info, versions
+from pixsmote.report import markdown_table
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from _common import machine_info, markdown_table, versions  # noqa: E402
 
 OUT = HERE / "results" / "synthetic_overlap.json"
 #: The row label of the real images' own (leave-one-out) overlap.
@@ -94,12 +95,14 @@ def resample(label: str, X: np.ndarray, y: np.ndarray, seed: int):
     return Xs, ys, parents
 
 
-def measure(labels: list[str], seeds: list[int], fmnist_dir=None) -> dict:
+def measure(
+    labels: list[str], seeds: list[int], fmnist_dir=None, split_name="fmnist-deepsmote"
+) -> dict:
     from pixsmote.data import load_split
 
     rows = []
     for seed in seeds:
-        split = load_split("fmnist-deepsmote", seed=seed, fashion_mnist_dir=fmnist_dir)
+        split = load_split(split_name, seed=seed, fashion_mnist_dir=fmnist_dir)
         X, y = split.train.X, split.train.y
         n_classes = len(split.train.class_names)
         flat = X.reshape(len(X), -1).astype(np.float32)
@@ -138,7 +141,7 @@ def measure(labels: list[str], seeds: list[int], fmnist_dir=None) -> dict:
             )
     return {
         "benchmark": "synthetic_overlap",
-        "split": "fmnist-deepsmote",
+        "split": split_name,
         "class_names": split.train.class_names,
         "train_counts": np.bincount(y, minlength=n_classes).tolist(),
         "metric": "share of images whose nearest real training image (pixel L2), "
@@ -187,14 +190,22 @@ def main(argv=None) -> int:
     )
     p.add_argument("--fashion-mnist-dir", help="folder of the IDX files")
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument(
+        "--tiny",
+        action="store_true",
+        help="smoke run: scikit-learn's digits (digits-seed-3), seed 0, no download",
+    )
     args = p.parse_args(argv)
+    split_name = "digits-seed-3" if args.tiny else "fmnist-deepsmote"
+    if args.tiny:
+        args.seeds = "0"
     labels = [s for s in args.samplers.split(",") if s]
     unknown = [s for s in labels if s not in SAMPLERS]
     if unknown:
         p.error(f"unknown sampler(s) {unknown}; expected some of {list(SAMPLERS)}")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     t0 = time.perf_counter()
-    result = measure(labels, seeds, args.fashion_mnist_dir)
+    result = measure(labels, seeds, args.fashion_mnist_dir, split_name)
     result.update(
         command="python benchmarks/synthetic_overlap.py "
         + " ".join(argv if argv is not None else sys.argv[1:]),

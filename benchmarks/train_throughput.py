@@ -37,8 +37,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pixsmote._runfolder import versions
 from pixsmote.train import fit, get_model
-from pixsmote.train._loop import versions
 
 RESULTS = Path(__file__).parent / "results" / "train_throughput.json"
 
@@ -129,10 +129,17 @@ def main(argv=None) -> int:
         help="torch intra-op threads (default: leave torch's default)",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repeat")
+    parser.add_argument(
+        "--tiny", action="store_true", help="smoke run: toy sizes, seconds"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
         args.n_train, args.n_val, args.repeats, args.warmup = 2_560, 256, 1, 2
+    if args.tiny:
+        args.n_train, args.n_val, args.size, args.repeats = 128, 32, 12, 1
+        args.warmup, args.batch_size, args.steps = 1, 32, 4
+        args.models, args.augs = ["small-cnn"], ["none"]
     if args.threads:
         torch.set_num_threads(args.threads)
     steps = args.steps or args.n_train // args.batch_size

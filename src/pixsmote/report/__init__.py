@@ -2,7 +2,7 @@
 
 ``pixsmote bench`` and ``pixsmote demo`` write one folder per (recipe, seed)
 run (``config.json``, ``metrics.csv``, ``results.json``; see
-``docs/contracts.md``). This package reads them back and presents them::
+``pixsmote._runfolder``). This package reads them back and presents them::
 
     from pixsmote import report
 
@@ -27,15 +27,25 @@ from ._plots import (
 )
 from ._report import main_test_name, write_report
 from ._runs import Run, load_runs
-from ._tables import METRICS, format_table, summarize
+from ._tables import (
+    METRICS,
+    format_cell,
+    format_table,
+    markdown_table,
+    mean_std,
+    summarize,
+)
 
 __all__ = [
     "METRICS",
     "Run",
     "figure_png",
+    "format_cell",
     "format_table",
     "load_runs",
     "main_test_name",
+    "markdown_table",
+    "mean_std",
     "plot_class_counts",
     "plot_confusion",
     "plot_curves",

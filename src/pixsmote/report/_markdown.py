@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._document import Block, Code, Gallery, Heading, Image, Paragraph, Table
-from ._tables import escape_markdown
+from ._tables import escape_markdown, markdown_table
 
 FIGURE_DIR = "figures"
 
@@ -53,14 +53,12 @@ def _table(table: Table) -> str:
         text = escape_markdown(text)
         return f"**{text}**" if (i, j) in table.bold else text
 
-    header = "| " + " | ".join(escape_markdown(h) for h in table.header) + " |"
+    header = [escape_markdown(h) for h in table.header]
     right = table.right or [False] * len(table.header)
-    rule = "|" + "|".join("---:" if r else ":---" for r in right) + "|"
     rows = [
-        "| " + " | ".join(cell(i, j, c) for j, c in enumerate(row)) + " |"
-        for i, row in enumerate(table.rows)
+        [cell(i, j, c) for j, c in enumerate(row)] for i, row in enumerate(table.rows)
     ]
-    return "\n".join([header, rule, *rows])
+    return markdown_table(header, rows, right)
 
 
 def _image(image: Image) -> str:

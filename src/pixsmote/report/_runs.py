@@ -1,9 +1,8 @@
-"""Reading run folders written by ``pixsmote bench`` (see docs/contracts.md)."""
+"""Reading run folders written by ``pixsmote bench`` (format:
+:mod:`pixsmote._runfolder`)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pixsmote._errors import DataError
+from pixsmote._runfolder import is_run_folder, read_run_folder
 
 __all__ = ["Run", "load_runs"]
 
@@ -90,7 +90,7 @@ def load_runs(root: str | Path) -> list[Run]:
     if not root.exists():
         raise DataError(f"Run folder {str(root)!r} does not exist.")
     candidates = [root, *(p for p in root.rglob("*") if p.is_dir())]
-    folders = sorted((p for p in candidates if _is_run_folder(p)), key=_natural_key)
+    folders = sorted((p for p in candidates if is_run_folder(p)), key=_natural_key)
     runs = [_read_run(p) for p in folders]
     # Recipes keep their first-appearance order (the bench numbers its folders,
     # so the baseline comes first and keeps the first colour everywhere).
@@ -103,32 +103,9 @@ def load_runs(root: str | Path) -> list[Run]:
     )
 
 
-def _is_run_folder(path: Path) -> bool:
-    if (path / "metrics.csv").is_file():
-        return True
-    results = path / "results.json"
-    if not results.is_file():
-        return False
-    obj = _read_json(results)
-    return isinstance(obj, dict) and "recipe" in obj and "seed" in obj
-
-
 def _read_run(path: Path) -> Run:
-    config = (
-        _read_json(path / "config.json") if (path / "config.json").is_file() else {}
-    )
-    results = (
-        _read_json(path / "results.json") if (path / "results.json").is_file() else {}
-    )
-    for name, obj in (("config.json", config), ("results.json", results)):
-        if not isinstance(obj, dict):
-            raise DataError(
-                f"{str(path / name)!r} must hold a JSON object. "
-                f"Got {type(obj).__name__} instead."
-            )
-    history = (
-        _read_csv(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
-    )
+    folder = read_run_folder(path)
+    config, history, results = folder.config, folder.history, folder.results
     # The training loop writes null for what it does not know: fall through.
     recipe = _first(results.get("recipe"), config.get("recipe"), path.name)
     seed = _first(results.get("seed"), config.get("seed"))
@@ -143,40 +120,6 @@ def _read_run(path: Path) -> Run:
 
 def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        # json accepts the NaN/Infinity literals Python's json.dump writes.
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"Cannot read {str(path)!r}: {exc}") from exc
-
-
-def _read_csv(path: Path) -> list[dict[str, Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"Cannot read {str(path)!r}: {exc}") from exc
-    return [
-        {key: _parse_number(value) for key, value in row.items() if key is not None}
-        for row in rows
-    ]
-
-
-def _parse_number(text: str | None) -> int | float | str:
-    if text is None or text.strip() == "":
-        return math.nan
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text  # not numeric: keep it, the plots ignore such columns
 
 
 def _as_float(value: Any) -> float:

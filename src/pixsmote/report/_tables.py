@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -12,7 +13,15 @@ from pixsmote._errors import UsageError
 
 from ._runs import Run
 
-__all__ = ["METRICS", "METRIC_LABELS", "summarize", "format_table", "mean_std"]
+__all__ = [
+    "METRICS",
+    "METRIC_LABELS",
+    "format_cell",
+    "format_table",
+    "markdown_table",
+    "mean_std",
+    "summarize",
+]
 
 #: Test metrics summarised, in table order (fractions in results.json).
 METRICS = ("accuracy", "acsa", "gm", "macro_f1")
@@ -186,7 +195,7 @@ def format_table(
             for i, cells in enumerate(body)
         ]
         header = [escape_markdown(h) for h in header]
-        return _markdown_table(header, body, right)
+        return markdown_table(header, body, right)
     return _text_table(header, body, right)
 
 
@@ -235,12 +244,35 @@ def _text_table(header: list[str], body: list[list[str]], right: list[bool]) -> 
     return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
-def _markdown_table(header: list[str], body: list[list[str]], right: list[bool]) -> str:
-    def line(cells: list[str]) -> str:
+def markdown_table(
+    header: Sequence[str],
+    body: Sequence[Sequence[Any]],
+    right: Sequence[bool] | None = None,
+) -> str:
+    """A GitHub-flavoured Markdown table; cells are written as given (escape
+    them with :func:`escape_markdown` where they are not already Markdown).
+
+    Parameters
+    ----------
+    header : sequence of str
+    body : sequence of rows
+        Cells are turned into text with ``str``.
+    right : sequence of bool, optional
+        Which columns are right-aligned. Default: the columns whose every cell
+        starts like a number (``"84.3"``, ``"-0.2"``, ``"> 10"``) or is empty.
+    """
+    rows = [[str(c) for c in r] for r in body]
+    if right is None:
+        right = [
+            bool(rows) and all(re.match(r"^([-+>]?\s*[\d.]|$)", r[i]) for r in rows)
+            for i in range(len(header))
+        ]
+
+    def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join("---:" if r else ":---" for r in right) + "|"
-    return "\n".join([line(header), rule, *(line(r) for r in body)])
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
 def escape_markdown(text: str) -> str:

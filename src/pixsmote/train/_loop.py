@@ -18,10 +18,7 @@ global RNG state as it found it. Permutations use their own
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import platform
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,28 +30,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pixsmote._errors import DataError, UsageError
+from pixsmote._errors import UsageError
+from pixsmote._runfolder import METRICS_COLUMNS, RunWriter, merge_config
+from pixsmote._runfolder import versions as _versions
 from pixsmote.train._augment import get_augmentation
+from pixsmote.train._inputs import (
+    check_settings,
+    check_training_classes,
+    load_data,
+    to_tensors,
+)
 from pixsmote.train._losses import get_loss, mixed_loss
 from pixsmote.train._metrics import compute_metrics
 from pixsmote.train._models import get_model
 
 __all__ = ["FitResult", "fit", "lr_at", "METRICS_COLUMNS", "SCHEDULES", "versions"]
-
-#: Columns of ``metrics.csv`` (docs/contracts.md), one row per validation.
-METRICS_COLUMNS = (
-    "epoch",
-    "step",
-    "lr",
-    "train_loss",
-    "train_acc",
-    "val_loss",
-    "val_acc",
-    "val_acsa",
-    "val_gm",
-    "val_macro_f1",
-    "time_s",
-)
 
 #: Learning-rate schedules understood by :func:`lr_at`.
 SCHEDULES = ("cosine", "onecycle", "constant")
@@ -118,23 +108,9 @@ class FitResult:
     config: dict = field(default_factory=dict)
 
 
-def versions() -> dict[str, str]:
+def versions() -> dict[str, str | None]:
     """Versions of Python and the libraries a run depends on."""
-    import kornia
-
-    try:
-        from importlib.metadata import version
-
-        pixsmote_version = version("pixsmote")
-    except Exception:  # pragma: no cover - not installed
-        pixsmote_version = "unknown"
-    return {
-        "python": platform.python_version(),
-        "pixsmote": pixsmote_version,
-        "torch": torch.__version__,
-        "kornia": kornia.__version__,
-        "numpy": np.__version__,
-    }
+    return _versions("pixsmote", "torch", "kornia", "numpy")
 
 
 def fit(
@@ -204,13 +180,15 @@ def fit(
     test_sets : mapping of str to (X, y), optional
         Evaluated once, with the best weights, at the end.
     out_dir : str or Path, optional
-        Run folder: ``config.json`` (at the start), ``metrics.csv`` (one row
-        appended per validation), ``results.json`` (at the end), in the format of
-        docs/contracts.md.
+        Run folder, written through :class:`pixsmote._runfolder.RunWriter`:
+        ``config.json`` (at the start), ``metrics.csv`` (one row appended per
+        validation), ``results.json`` (at the end).
     extra_config : mapping, optional
-        Recipe-level keys for ``config.json`` (e.g. ``recipe``, ``class_names``,
-        ``train_counts_before``); ``recipe`` and ``class_names`` also go to
-        ``results.json``. A key that contradicts a harness setting is an error.
+        The caller's keys for ``config.json``, written as given (e.g. the name
+        of the run as ``recipe``, ``class_names``, how the data was balanced).
+        ``recipe`` and ``class_names`` are repeated in ``results.json`` (see
+        :data:`pixsmote._runfolder.RESULTS_KEYS`). A key that contradicts a
+        harness setting is an error.
     progress : bool
         Show a tqdm progress bar.
     model_kw, aug_kw, loss_kw : mapping, optional
@@ -250,35 +228,15 @@ def fit(
     """
     t_start = time.perf_counter()
     # ------------------------------------------------------------ settings
-    if (steps is None) == (epochs is None):
-        raise UsageError(
-            "Give exactly one of steps and epochs. "
-            f"Got steps={steps!r}, epochs={epochs!r} instead."
-        )
-    for name, value in (("steps", steps), ("epochs", epochs)):
-        if value is not None and (not isinstance(value, int | np.integer) or value < 1):
-            raise UsageError(
-                f"{name} must be a positive integer. Got {value!r} instead."
-            )
-    # batch_size >= 2: BatchNorm cannot normalise a batch of one in training.
-    for name, value, low in (
-        ("batch_size", batch_size, 2),
-        ("eval_batch_size", eval_batch_size, 1),
-    ):
-        if not isinstance(value, int | np.integer) or value < low:
-            raise UsageError(
-                f"{name} must be an integer >= {low}. Got {value!r} instead."
-            )
-    if not isinstance(n_classes, int | np.integer) or n_classes < 2:
-        raise UsageError(
-            f"n_classes must be an integer >= 2. Got {n_classes!r} instead."
-        )
-    if eval_every is None:
-        eval_every = 1 if steps is None else max(1, steps // 50)
-    if not isinstance(eval_every, int | np.integer) or eval_every < 1:
-        raise UsageError(
-            f"eval_every must be a positive integer. Got {eval_every!r} instead."
-        )
+    eval_every = check_settings(
+        steps=steps,
+        epochs=epochs,
+        batch_size=batch_size,
+        eval_batch_size=eval_batch_size,
+        n_classes=n_classes,
+        eval_every=eval_every,
+        class_counts=class_counts,
+    )
     lr_at(0.0, lr, schedule)  # validates the schedule name
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     s_init, s_data, s_aug = (
@@ -287,30 +245,12 @@ def fit(
 
     # ------------------------------------------------------------ data
     get_epoch_data = train_data if callable(train_data) else None
-    X, Y = _to_tensors(
-        train_data if get_epoch_data is None else get_epoch_data(0),
-        "train_data",
-        n_classes,
-        device,
+    X, Y, X_val, Y_val, tests, train_counts = load_data(
+        train_data, val, test_sets, n_classes, device
     )
     channels, height, width = X.shape[1:]
-    train_counts = torch.bincount(Y, minlength=n_classes).cpu().numpy()
-    _check_training_classes(train_counts)
-    X_val, Y_val = _to_tensors(val, "val", n_classes, device, X.shape[1:])
-    _check_known_labels(Y_val, train_counts, "val")
-    tests = {}
-    for name, data in (test_sets or {}).items():
-        tests[name] = _to_tensors(
-            data, f"test set {name!r}", n_classes, device, X.shape[1:]
-        )
-        _check_known_labels(tests[name][1], train_counts, f"test set {name!r}")
     if class_counts is None:
         class_counts = train_counts
-    elif len(class_counts) != n_classes:
-        raise UsageError(
-            f"class_counts must have n_classes={n_classes} entries. "
-            f"Got {len(class_counts)} instead."
-        )
 
     # ------------------------------------------------------------ model, aug, loss
     criterion = get_loss(loss, class_counts, **(loss_kw or {})).to(device)
@@ -319,8 +259,8 @@ def fit(
     )
     data_gen = torch.Generator().manual_seed(s_data)
 
+    # ------------------------------------------------------------ run folder
     config = {
-        "recipe": None,
         "class_names": [str(c) for c in range(n_classes)],
         "train_counts_after": train_counts.tolist(),
         "model": model,
@@ -345,13 +285,10 @@ def fit(
         "loss_kw": dict(loss_kw or {}),
         "versions": versions(),
     }
-    config = _merge_config(config, extra_config or {})
-    run_dir = Path(out_dir) if out_dir is not None else None
-    if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(run_dir / "config.json", config)
-        with open(run_dir / "metrics.csv", "w", newline="") as fh:
-            csv.writer(fh).writerow(METRICS_COLUMNS)
+    config = merge_config(config, extra_config or {})
+    writer = RunWriter(out_dir) if out_dir is not None else None
+    if writer is not None:
+        writer.start(config)
 
     with torch.random.fork_rng(devices=_cuda_indices(device)):
         torch.manual_seed(s_init)
@@ -371,19 +308,9 @@ def fit(
             nesterov=True,
             weight_decay=weight_decay,
         )
+        bar = _progress_bar(steps, f"{model}/{aug}/{loss}") if progress else None
 
         # -------------------------------------------------------- train
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(
-                total=steps,
-                desc=f"{model}/{aug}/{loss}",
-                unit="step",
-                leave=False,
-                dynamic_ncols=True,
-            )
         history: list[dict] = []
         best_acsa, best_epoch, best_state, best_val = -math.inf, 0, None, {}
         step, epoch, last_eval_step = 0, 0, 0
@@ -393,14 +320,14 @@ def fit(
         seen = 0
         while True:
             if epoch > 0 and get_epoch_data is not None:
-                X, Y = _to_tensors(
+                X, Y = to_tensors(
                     get_epoch_data(epoch),
                     "train_data",
                     n_classes,
                     device,
                     X_val.shape[1:],
                 )
-                _check_training_classes(torch.bincount(Y, minlength=n_classes).cpu())
+                check_training_classes(torch.bincount(Y, minlength=n_classes).cpu())
             n = X.shape[0]
             bs = min(batch_size, n)
             n_batches = n // bs
@@ -452,20 +379,15 @@ def fit(
                 "lr": lr_now,
                 "train_loss": float(loss_sum) / max(seen, 1),
                 "train_acc": float(correct) / max(seen, 1),
-                "val_loss": val_metrics["loss"],
-                "val_acc": val_metrics["accuracy"],
-                "val_acsa": val_metrics["acsa"],
-                "val_gm": val_metrics["gm"],
-                "val_macro_f1": val_metrics["macro_f1"],
+                **{col: val_metrics[k] for col, k in _VAL_COLUMNS.items()},
                 "time_s": time.perf_counter() - t_start,
             }
             history.append(row)
             loss_sum.zero_()
             correct.zero_()
             seen = 0
-            if run_dir is not None:
-                with open(run_dir / "metrics.csv", "a", newline="") as fh:
-                    csv.writer(fh).writerow([row[c] for c in METRICS_COLUMNS])
+            if writer is not None:
+                writer.append(row)
             if val_metrics["acsa"] >= best_acsa:  # ties: the later epoch
                 best_acsa, best_epoch, best_val = (
                     val_metrics["acsa"],
@@ -490,20 +412,16 @@ def fit(
     }
     net.eval()
     elapsed = time.perf_counter() - t_start
-    if run_dir is not None:
-        _write_json(
-            run_dir / "results.json",
-            {
-                "recipe": config.get("recipe"),
-                "seed": seed,
-                "class_names": config.get("class_names"),
-                "best_epoch": best_epoch,
-                "time_s": elapsed,
-                "versions": config["versions"],
-                "steps": step,
-                "val": best_val,
-                "test": test_metrics,
-            },
+    if writer is not None:
+        writer.finish(
+            config,
+            seed=seed,
+            best_epoch=best_epoch,
+            time_s=elapsed,
+            versions=config["versions"],
+            steps=step,
+            val=best_val,
+            test=test_metrics,
         )
     return FitResult(net, history, best_epoch, best_val, test_metrics, elapsed, config)
 
@@ -527,111 +445,23 @@ def _evaluate(net, X, Y, n_classes, batch_size) -> dict:
     return {"loss": loss_sum / max(X.shape[0], 1), **metrics}
 
 
-def _to_tensors(data, what, n_classes, device, image_shape=None):
-    """``(X uint8 (N,H,W[,C]), y)`` -> uint8 ``(N, C, H, W)`` and int64 tensors."""
-    if not isinstance(data, tuple | list) or len(data) != 2:
-        raise DataError(
-            f"{what} must be a pair (X, y). Got {type(data).__name__} instead."
-        )
-    X, y = (
-        np.asarray(a) if not isinstance(a, torch.Tensor) else a.cpu().numpy()
-        for a in data
-    )
-    if X.dtype != np.uint8:
-        raise DataError(f"{what}: images must be uint8. Got dtype {X.dtype} instead.")
-    if X.ndim == 3:
-        X = X[:, None]
-    elif X.ndim == 4 and X.shape[-1] in (1, 3):
-        X = X.transpose(0, 3, 1, 2)
-    else:
-        raise DataError(
-            f"{what}: images must have shape (N, H, W) or (N, H, W, C) with C in "
-            f"{{1, 3}}. Got shape {X.shape} instead."
-        )
-    if min(X.shape[2:]) < 8:
-        raise DataError(
-            f"{what}: images must be at least 8x8. Got {X.shape[2:]} instead."
-        )
-    if image_shape is not None and tuple(X.shape[1:]) != tuple(image_shape):
-        raise DataError(
-            f"{what}: images must have the training shape (C, H, W) = "
-            f"{tuple(image_shape)}. Got {tuple(X.shape[1:])} instead."
-        )
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise DataError(
-            f"{what}: y must be 1-D with one label per image ({X.shape[0]}). "
-            f"Got shape {y.shape} instead."
-        )
-    if X.shape[0] == 0:
-        raise DataError(f"{what} is empty.")
-    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes:
-        raise DataError(
-            f"{what}: labels must be integers in [0, {n_classes}). Got dtype "
-            f"{y.dtype}, range [{y.min()}, {y.max()}] instead."
-        )
-    X = np.ascontiguousarray(X)
-    if not X.flags.writeable:
-        # Read-only input (a memory map, a cached split): torch warns and would
-        # share memory it may not write, so the loop gets its own copy.
-        X = X.copy()
-    X_t = torch.from_numpy(X).to(device)
-    y_t = torch.from_numpy(y.astype(np.int64)).to(device)
-    return X_t, y_t
-
-
-def _check_training_classes(counts) -> None:
-    present = int((np.asarray(counts) > 0).sum())
-    if present < 2:
-        raise DataError(
-            "the training data must hold at least 2 classes to train a classifier. "
-            f"Got {present} class(es) instead (counts {np.asarray(counts).tolist()})."
-        )
-
-
-def _check_known_labels(y, train_counts, what) -> None:
-    labels = torch.unique(y).cpu().numpy()
-    unknown = [int(c) for c in labels if train_counts[c] == 0]
-    if unknown:
-        raise DataError(
-            f"{what} has labels {unknown} that the training data lacks; a model "
-            "cannot learn them. Remove those images or add training examples."
-        )
-
-
 def _cuda_indices(device: torch.device) -> list[int]:
     if device.type != "cuda":
         return []
     return [device.index if device.index is not None else torch.cuda.current_device()]
 
 
-def _merge_config(config: dict, extra: Mapping[str, Any]) -> dict:
-    """Add the caller's recipe-level keys; contradicting a harness setting is an
-    error (placeholders ``recipe``, ``class_names``, ``train_counts_after`` may
-    be filled in)."""
-    fillable = {"recipe", "class_names", "train_counts_after"}
-    for key, value in extra.items():
-        if key in config and key not in fillable and config[key] != value:
-            raise UsageError(
-                f"extra_config[{key!r}] contradicts the harness setting "
-                f"{config[key]!r}. Got {value!r} instead."
-            )
-    return {**config, **dict(extra)}
+#: ``metrics.csv`` column -> key of the validation metrics it records.
+_VAL_COLUMNS = {
+    "val_loss": "loss",
+    "val_acc": "accuracy",
+    "val_acsa": "acsa",
+    "val_gm": "gm",
+    "val_macro_f1": "macro_f1",
+}
 
 
-def _json_safe(obj):
-    """NaN/inf -> None (strict JSON), numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
+def _progress_bar(total, desc):
+    from tqdm.auto import tqdm
 
-
-def _write_json(path: Path, obj) -> None:
-    with open(path, "w") as fh:
-        json.dump(_json_safe(obj), fh, indent=2, allow_nan=False)
-        fh.write("\n")
+    return tqdm(total=total, desc=desc, unit="step", leave=False, dynamic_ncols=True)

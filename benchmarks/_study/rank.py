@@ -1,0 +1,133 @@
+"""Pure decisions of the study report: which recipe is best of a kind, whether
+two means differ beyond seed noise, what to advise.
+
+Scores are ``recipe -> (mean, std, n)`` in % (as :func:`pixsmote.report.mean_std`
+returns them); groups are ``recipe -> group`` (``baseline``, ``loss``,
+``pixsmote``, ``imblearn``, ``online``, ``combination``, ``tuning``). Nothing
+here reads a file or formats Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+__all__ = [
+    "GROUP_NAMES",
+    "PIXSMOTE_GROUPS",
+    "SMOTE_GROUPS",
+    "TARGET_ACSA",
+    "Best",
+    "Score",
+    "advice",
+    "best_of",
+    "compare",
+    "figure_recipes",
+    "headline_bests",
+    "is_smote",
+    "order_by_mean",
+]
+
+Score = tuple[float, float, int]
+Best = tuple[str, Score]
+
+#: Groups whose recipes synthesise images (pixsmote or imbalanced-learn SMOTE).
+SMOTE_GROUPS = frozenset({"pixsmote", "online", "imblearn", "combination", "tuning"})
+PIXSMOTE_GROUPS = SMOTE_GROUPS - {"imblearn"}
+GROUP_NAMES = {
+    "baseline": "baseline",
+    "loss": "loss-side",
+    "pixsmote": "pixsmote sampler",
+    "imblearn": "imbalanced-learn",
+    "online": "pixsmote online",
+    "combination": "combination",
+    "tuning": "SMOTE variant (tuning)",
+}
+#: The target set for the best pixsmote recipe on the official test set
+#: (docs/protocol.md), in % ACSA.
+TARGET_ACSA = 90.0
+
+
+def is_smote(recipe: str) -> bool:
+    """Not random over- or under-sampling (the samplers that copy or drop)."""
+    return recipe.split(":")[0] not in ("ros", "rus")
+
+
+def best_of(
+    scores: Mapping[str, Score],
+    groups: Mapping[str, str],
+    kinds,
+    pred: Callable[[str], bool] | None = None,
+) -> Best | None:
+    """The recipe of a group in `kinds` (and passing `pred`) with the highest
+    mean, among those with at least one finished run; ``None`` if there is none."""
+    cands = {
+        r: s
+        for r, s in scores.items()
+        if groups.get(r) in kinds and (pred is None or pred(r)) and s[2] > 0
+    }
+    if not cands:
+        return None
+    r = max(cands, key=lambda k: cands[k][0])
+    return r, cands[r]
+
+
+def compare(a: Best, b: Best) -> str:
+    """``"better"``, ``"worse"`` or ``"level"``: a gap counts only beyond two
+    standard deviations (and at least one point), with at least 3 seeds on
+    both sides."""
+    (_, (ma, sa, na)), (_, (mb, sb, nb)) = a, b
+    margin = max(1.0, 2 * max(sa, sb))
+    if min(na, nb) < 3 or abs(ma - mb) < margin:
+        return "level"
+    return "better" if ma > mb else "worse"
+
+
+def order_by_mean(scores: Mapping[str, Score]) -> list[str]:
+    """Recipes by decreasing mean (a stable sort: ties keep their order)."""
+    return sorted(scores, key=lambda r: -scores[r][0])
+
+
+def headline_bests(
+    scores: Mapping[str, Score], groups: Mapping[str, str]
+) -> dict[str, Best | None]:
+    """The rows of the ranking: no balancing, random over-sampling, the best
+    loss-side method, the best SMOTE-based recipe (any implementation) and the
+    best pixsmote one."""
+    return {
+        "none": best_of(scores, groups, {"baseline"}, lambda r: r == "none"),
+        "ros": best_of(scores, groups, {"baseline"}, lambda r: r == "ros"),
+        "loss": best_of(scores, groups, {"loss"}),
+        "smote": best_of(scores, groups, SMOTE_GROUPS, is_smote),
+        "pixsmote": best_of(scores, groups, PIXSMOTE_GROUPS, is_smote),
+    }
+
+
+def figure_recipes(
+    recipes, scores: Mapping[str, Score], groups: Mapping[str, str]
+) -> list[str]:
+    """The recipes drawn in the figures: the baselines present, then the best
+    loss-side and the best SMOTE-based recipe."""
+    pick = [r for r in ("none", "ros") if r in recipes]
+    for kinds, pred in (({"loss"}, None), (SMOTE_GROUPS, is_smote)):
+        b = best_of(scores, groups, kinds, pred)
+        if b and b[0] not in pick:
+            pick.append(b[0])
+    return pick
+
+
+def advice(
+    scores: Mapping[str, Score], groups: Mapping[str, str]
+) -> tuple[list[Best], Best | None, str | None]:
+    """What to try first: the one-line baselines (random over-sampling, the
+    best loss-side method) by decreasing mean, the best SMOTE-based recipe, and
+    how it compares with the first baseline (``"better"``, ``"level"``,
+    ``"worse"``; ``None`` without a SMOTE-based recipe)."""
+    bests = headline_bests(scores, groups)
+    simple = sorted(
+        [b for b in (bests["ros"], bests["loss"]) if b], key=lambda b: -b[1][0]
+    )
+    smote = bests["smote"]
+    if smote is None:
+        return simple, None, None
+    verdict = compare(smote, simple[0]) if simple else "worse"
+    return simple, smote, verdict

@@ -1,0 +1,260 @@
+"""The sentences of the study report that judge: the ranking of SMOTE
+against the baselines, the balanced-data reference, why one recipe beat
+another, where synthetic images land. Decisions come from :mod:`.rank`; the
+text here only states them with their numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import study
+import synthetic_overlap
+from _study import rank
+from _study.load import Study, optional_json, passes, recall_values
+from pixsmote.report import mean_std
+
+__all__ = [
+    "deepsmote_sections",
+    "describe",
+    "overlap_excess",
+    "overlap_section",
+    "ranking",
+    "reference",
+    "why",
+]
+
+
+def describe(best) -> str:
+    r, (m, s, n) = best
+    spread = f" ± {s:.1f}" if n > 1 else ""
+    return f"`{r}` ({m:.1f}{spread} % ACSA, n = {n})"
+
+
+def ranking(scores: dict, groups: dict) -> str:
+    """Sentences comparing the best SMOTE-based recipe with the baselines."""
+    if not scores:
+        return ""
+    bests = rank.headline_bests(scores, groups)
+    none, ros, loss = bests["none"], bests["ros"], bests["loss"]
+    smote, pix = bests["smote"], bests["pixsmote"]
+    lines = ["On the official (balanced) Fashion-MNIST test set:\n"]
+    for name, b in (
+        ("no balancing", none),
+        ("random over-sampling", ros),
+        ("best loss-side method", loss),
+        ("best SMOTE-based recipe (any implementation)", smote),
+        ("best pixsmote recipe", pix),
+    ):
+        lines.append(f"- {name}: " + (describe(b) if b else "not run yet"))
+    simple = [b for b in (ros, loss) if b]
+    if smote and simple:
+        top = max(simple, key=lambda b: b[1][0])
+        gap = smote[1][0] - top[1][0]
+        if rank.compare(smote, top) == "level":
+            verdict = (
+                f"\nThe best SMOTE-based recipe and the best simple baseline "
+                f"{describe(top)} are **level** (difference {gap:+.1f} points, "
+                "within seed noise or on too few seeds to rank)."
+            )
+        elif gap >= 0:
+            verdict = (
+                f"\nThe best SMOTE-based recipe is **{gap:.1f} points above** the best "
+                f"simple baseline {describe(top)}."
+            )
+        else:
+            verdict = (
+                f"\n**A simple baseline wins**: {describe(top)} is {-gap:.1f} points "
+                "above the best SMOTE-based recipe."
+            )
+        ns = {smote[1][2], top[1][2]}
+        if min(ns) < 3:
+            verdict += (
+                " With fewer than 3 seeds behind these means, a gap smaller than a "
+                "few points is not a ranking."
+            )
+        lines.append(verdict)
+    if pix:
+        bar = rank.TARGET_ACSA
+        met = pix[1][0] >= bar
+        lines.append(
+            f"\nThe target of docs/protocol.md (best pixsmote recipe ≥ {bar:.0f} % "
+            "ACSA on the "
+            f"official test set) is **{'met' if met else 'not met'}** by this "
+            f"budget: {describe(pix)}."
+        )
+    return "\n".join(lines)
+
+
+def reference(cfg: dict, section: str, headline: dict) -> str:
+    """The balanced-data reference at `section`'s budget, if it has runs."""
+    steps = cfg["splits"][section]["steps"]
+    out = []
+    for ref, spec in cfg["splits"].items():
+        if study.train_split(cfg, ref) != "fmnist-balanced" or spec["steps"] != steps:
+            continue
+        for test in ("test", "test-imbalanced"):
+            scores = headline.get((ref, test), {})
+            if "none" not in scores:
+                continue
+            m, sd, n = scores["none"]
+            spread = f" ± {sd:.1f}" if n > 1 else ""
+            out.append(f"`{test}` {m:.1f}{spread} % ACSA (n = {n})")
+        if out:
+            return (
+                f"\n**Reference** (`{ref}`): the same model and budget trained, with "
+                "no recipe, on `fmnist-balanced` -- as many real training images "
+                "(9,000 drawn, 10 % held out for validation) but 900 of every "
+                "class, i.e. what perfectly balanced real data of this size "
+                "reaches: " + "; ".join(out) + ". Rebalancing the imbalanced split "
+                "cannot add the information of real tail-class images, so this is "
+                "the ceiling to read the recipes and the 90 % bar against."
+            )
+    return ""
+
+
+def overlap_section(s: Study) -> str:
+    """Where synthetic images land (benchmarks/synthetic_overlap.py), if run."""
+    path = s.bench_results / "synthetic_overlap.json"
+    data = optional_json(path)
+    if not data.get("rows"):
+        return ""
+    lines = [
+        "### Where the synthetic images land\n",
+        f"From `{s.path_label(path)}` (`{data.get('command')}`): the "
+        "share (%) of images whose nearest real training image, by pixel "
+        "distance, is of **another class** -- for real images leaving out "
+        "themselves, for synthetic images leaving out their two parents. Rows "
+        "are means over split seeds; columns the over-sampled classes (training "
+        "count).\n",
+        synthetic_overlap.table(data),
+        "",
+    ]
+    excess = overlap_excess(data)
+    if excess:
+        diffs = [
+            f"`{label}` {mean:+.1f} points on average (most on {name}, {worst:+.1f})"
+            for label, (mean, name, worst) in excess.items()
+        ]
+        lines.append(
+            "Against the real images' own overlap: " + "; ".join(diffs) + ". "
+            "Near zero means the synthetic images sit among their class as much "
+            "as real ones do; well above, that they sit in other classes' "
+            "territory (interpolation artefacts, or samples placed on purpose "
+            "near the border).\n"
+        )
+    return "\n".join(lines)
+
+
+def overlap_excess(data: dict) -> dict[str, tuple[float, str, float]]:
+    """label -> (mean excess over the real images' overlap in points, the class
+    where it is largest, that excess), from synthetic_overlap.json's `data`."""
+    if not data.get("rows"):
+        return {}
+    cols, means = synthetic_overlap.class_means(data)
+    if synthetic_overlap.REAL not in means:
+        return {}
+    real = means.pop(synthetic_overlap.REAL)[1]
+    out = {}
+    for label, (_, per) in means.items():
+        d = [a - b for a, b in zip(per, real, strict=True)]
+        worst = max(range(len(cols)), key=lambda i: d[i])
+        out[label] = (float(np.nanmean(d)), data["class_names"][cols[worst]], d[worst])
+    return out
+
+
+def deepsmote_sections(cfg: dict) -> list[str]:
+    """Study sections that train on fmnist-deepsmote, longest budget first."""
+    names = [
+        s for s in cfg["splits"] if study.train_split(cfg, s) == "fmnist-deepsmote"
+    ]
+    return sorted(names, key=lambda s: -cfg["splits"][s]["steps"])
+
+
+def why(
+    section: str, table: dict, headline: dict, groups: dict, reported: list
+) -> str:
+    """Where the best SMOTE-based recipe loses to (or beats) over-sampling, and
+    how both compare with DeepSMOTE's reported numbers, from the runs."""
+    scores = headline.get((section, "test"), {})
+    smote = rank.best_of(scores, groups, rank.SMOTE_GROUPS, rank.is_smote)
+    out = ["\n#### Why, as far as the runs show\n"]
+    if smote and "ros" in table:
+        names = table["ros"][0].class_names
+        diffs = []
+        for c, name in enumerate(names):
+            a = mean_std(recall_values(table["ros"], "test", c))[0]
+            b = mean_std(recall_values(table[smote[0]], "test", c))[0]
+            diffs.append((a - b, name, a, b))
+        diffs.sort(reverse=True)
+        big = [d for d in diffs if abs(d[0]) >= 2.0]
+        if big:
+            out.append(
+                f"Per-class recall on the official test set, `ros` against "
+                f"`{smote[0]}` (means over their seeds), classes that differ by 2 "
+                "points or more: "
+                + "; ".join(f"{n} {a:.1f} vs {b:.1f}" for _, n, a, b in big)
+                + "."
+            )
+        p_ros = mean_std([passes(r) for r in table["ros"]])[0]
+        p_none = mean_std([passes(r) for r in table.get("none", [])])[0]
+        late = total = 0
+        for recipe, runs in table.items():
+            if groups.get(recipe) != "loss":
+                continue
+            for r in runs:
+                total += 1
+                late += int(r.results.get("best_epoch") or 0) >= len(r.history) - 1
+        if math.isfinite(p_ros) and math.isfinite(p_none):
+            out.append(
+                f"\nAt the same step budget a balanced training set is gone over "
+                f"{p_ros:.1f} times, the imbalanced one {p_none:.1f} times (table "
+                "column `passes`). The loss-side runs train on the imbalanced set; "
+                f"in {late} of {total} of them the kept (best-validation) epoch is "
+                "the last or the one before"
+                + (
+                    ", i.e. they were still improving when the budget ran out: "
+                    "this ranking is that of a short budget."
+                    if total and late / total >= 0.5
+                    else "."
+                )
+            )
+    tried = [
+        r
+        for r in scores
+        if r != "smote" and groups.get(r) in rank.PIXSMOTE_GROUPS
+    ]
+    if "smote" in scores and tried:
+        base = scores["smote"]
+        out.append(
+            f"\nTried to improve on plain `smote` ({base[0]:.1f} % ACSA, "
+            f"n = {base[2]}), official test, ACSA change against it: "
+            + "; ".join(
+                f"`{r}` {scores[r][0] - base[0]:+.1f} (n = {scores[r][2]})"
+                for r in sorted(tried, key=lambda r: -scores[r][0])
+            )
+            + "."
+        )
+        if any(":aug=" in r for r in tried):
+            out.append(
+                "The mixing augmentations (MixUp, CutMix, SamplePairing) are "
+                "usually trained for far more passes than this budget's; their rows "
+                "measure them at this budget only."
+            )
+    for test, col in (("test-imbalanced", 0), ("test", 1)):
+        sc = headline.get((section, test), {})
+        if not sc or not reported:
+            continue
+        best_r = max(sc, key=lambda r: sc[r][0])
+        deep = [row for row in reported if row[0].lower().startswith("deepsmote")]
+        if deep:
+            ref = deep[0][1 + col][0]
+            star = "" if col == 0 else " (their balanced test is not ours, see above)"
+            rel = "above" if sc[best_r][0] >= ref else "below"
+            out.append(
+                f"\nOn `{test}` our best recipe `{best_r}` "
+                f"({sc[best_r][0]:.1f} % ACSA) is {rel} DeepSMOTE's reported "
+                f"{ref:.2f} %{star}."
+            )
+    return "\n".join(out)

@@ -1,0 +1,167 @@
+"""Every script of benchmarks/ runs end to end in its tiny mode, writing only
+under tmp_path (the numbers of such runs mean nothing: these are smoke runs)."""
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+
+from pixsmote._runfolder import RunWriter
+
+NAMES = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat"]
+#: Three recipes of one study section (a confirmation: an explicit list).
+STUDY_TOML = """
+model = "small-cnn"
+aug = "basic"
+batch_size = 32
+lr = 0.05
+threads = 1
+
+[splits.fmnist-deepsmote]
+steps = 40
+seeds = [0, 1, 2]
+recipes = ["none", "ros", "smote"]
+"""
+
+
+def _write_study(results, recipes, seeds):
+    """A results tree as benchmarks/study.py leaves it, through the run-folder
+    writer of the training loop."""
+    rng = np.random.default_rng(0)
+    counts = [400, 200, 100, 60, 40]
+    for i, recipe in enumerate(recipes, start=1):
+        for seed in seeds:
+            run = results / "fmnist-deepsmote" / f"split-{seed}" / f"{i:02d}-{recipe}"
+            writer = RunWriter(run / f"seed-{seed}")
+            config = {
+                "recipe": recipe,
+                "class_names": NAMES,
+                "seed": seed,
+                "steps": 40,
+                "batch_size": 32,
+                "schedule": "cosine",
+                "weight_decay": 5e-4,
+                "train_counts_before": counts,
+                "train_counts_after": counts if recipe == "none" else [400] * 5,
+            }
+            writer.start(config)
+            for epoch in (1, 2):
+                writer.append(
+                    {
+                        "epoch": epoch, "step": 20 * epoch, "lr": 0.01,
+                        "train_loss": 1.0 / epoch, "train_acc": 0.5 + 0.1 * epoch,
+                        "val_loss": 1.1 / epoch, "val_acc": 0.5, "val_acsa": 0.5,
+                        "val_gm": 0.4, "val_macro_f1": 0.45, "time_s": epoch,
+                    }
+                )  # fmt: skip
+            recall = np.clip(0.6 + 0.05 * i + rng.normal(0, 0.02, 5), 0, 1)
+            metrics = {
+                "loss": 1.0,
+                "accuracy": float(recall.mean()),
+                "acsa": float(recall.mean()),
+                "gm": float(recall.prod() ** 0.2),
+                "macro_f1": float(recall.mean()) - 0.01,
+                "per_class_recall": recall.tolist(),
+                "confusion_matrix": np.eye(5, dtype=int).tolist(),
+            }
+            writer.finish(
+                config, seed=seed, best_epoch=2, time_s=12.0, versions={},
+                steps=40, val=metrics,
+                test={"test": metrics, "test-imbalanced": metrics},
+            )  # fmt: skip
+
+
+def _snapshot(root):
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_make_study_report_on_a_tiny_results_tree(tmp_path):
+    import make_study_report
+    import study
+
+    results = tmp_path / "results" / "study"
+    _write_study(results, ["none", "ros", "smote"], [0, 1, 2])
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY_TOML)
+    assert study.load_config(config) == tomllib.loads(STUDY_TOML)
+    before = _snapshot(results)
+    out = tmp_path / "docs"
+    argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
+    assert make_study_report.main([*argv, "--no-grids"]) == 0
+    assert _snapshot(results) == before  # the report only reads the study
+    doc = (out / "benchmarks.md").read_text()
+    assert "**9 of 9 planned runs are done.**" in doc
+    assert "## Results on `fmnist-deepsmote`" in doc
+    assert "| `smote` | pixsmote sampler | 3 |" in doc
+    assert "- random over-sampling: `ros` (" in doc
+    assert "SMOTE (pixel space) — **reported** by DeepSMOTE" in doc
+    assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
+    which = (out / "which_method.md").read_text()
+    assert which.startswith("## Which method should I use?")
+    assert "`smote`" in which
+
+
+def test_study_list_plans_without_touching_the_repository(tmp_path, capsys):
+    import study
+
+    results = tmp_path / "results"
+    _write_study(results, ["none"], [0])
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY_TOML)
+    assert study.main(
+        ["--list", "--config", str(config), "--results", str(results)]
+    ) == 0
+    text = capsys.readouterr().out
+    assert "done    fmnist-deepsmote  seed 0  confirm     none" in text
+    assert "1/9 runs done" in text
+
+
+def test_train_throughput_tiny(tmp_path):
+    import train_throughput
+
+    out = tmp_path / "tt.json"
+    assert train_throughput.main(["--tiny", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["config"]["n_train"] == 128
+
+
+def test_synthetic_overlap_tiny(tmp_path):
+    import synthetic_overlap
+
+    out = tmp_path / "so.json"
+    assert synthetic_overlap.main(
+        ["--tiny", "--samplers", "smote,imblearn-naive", "--out", str(out)]
+    ) == 0
+    data = json.loads(out.read_text())
+    assert data["split"] == "digits-seed-3"
+    assert [r["sampler"] for r in data["rows"]] == [
+        synthetic_overlap.REAL, "smote", "imblearn-naive"
+    ]
+
+
+@pytest.mark.parametrize(
+    "script, argv, key",
+    [
+        (
+            "resample_cost",
+            ["--tiny", "--methods", "pixsmote-pixel"],
+            "cases",
+        ),
+        ("online_resampling", ["--tiny"], "results"),
+    ],
+)
+def test_worker_scripts_tiny(tmp_path, script, argv, key):
+    """Scripts that measure each method in a fresh worker process."""
+    module = __import__(script)
+    out = tmp_path / "out.json"
+    assert module.main([*argv, "--out", str(out)]) == 0
+    assert json.loads(out.read_text())[key]
+
+
+def test_balance_large_folder_tiny(tmp_path):
+    import balance_large_folder
+
+    argv = ["--tiny", "--workdir", str(tmp_path), "--results", str(tmp_path / "r")]
+    assert balance_large_folder.main(argv) == 0
+    (result,) = (tmp_path / "r").glob("*.json")
+    assert json.loads(result.read_text())["output_png_files"] > 0

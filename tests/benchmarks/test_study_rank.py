@@ -1,0 +1,97 @@
+"""The study report's decisions (benchmarks/_study/rank.py) are pure functions."""
+
+import math
+
+from _study import rank
+
+GROUPS = {
+    "none": "baseline",
+    "ros": "baseline",
+    "rus": "baseline",
+    "none:loss=focal": "loss",
+    "smote": "pixsmote",
+    "svm-smote": "pixsmote",
+    "imblearn-smote": "imblearn",
+    "online-smote": "online",
+}
+
+
+def test_best_of_takes_the_highest_mean_of_the_kinds_with_runs():
+    scores = {
+        "smote": (80.0, 1.0, 3),
+        "svm-smote": (82.0, 1.0, 3),
+        "imblearn-smote": (90.0, 1.0, 3),
+        "online-smote": (95.0, math.nan, 0),  # no finished run: never best
+    }
+    assert rank.best_of(scores, GROUPS, rank.SMOTE_GROUPS) == (
+        "imblearn-smote",
+        (90.0, 1.0, 3),
+    )
+    assert rank.best_of(scores, GROUPS, rank.PIXSMOTE_GROUPS)[0] == "svm-smote"
+    assert rank.best_of(scores, GROUPS, {"loss"}) is None
+    assert rank.best_of(scores, GROUPS, rank.SMOTE_GROUPS, lambda r: "svm" in r)[
+        0
+    ] == "svm-smote"
+
+
+def test_compare_needs_three_seeds_and_a_gap_beyond_two_std():
+    a = ("a", (85.0, 0.5, 3))
+    assert rank.compare(a, ("b", (80.0, 0.5, 3))) == "better"
+    assert rank.compare(a, ("b", (90.0, 0.5, 3))) == "worse"
+    assert rank.compare(a, ("b", (80.0, 0.5, 2))) == "level"  # too few seeds
+    assert rank.compare(a, ("b", (82.0, 2.0, 3))) == "level"  # within 2 std
+    assert rank.compare(a, ("b", (84.2, 0.1, 3))) == "level"  # under 1 point
+
+
+def test_is_smote_excludes_the_random_samplers():
+    assert rank.is_smote("smote") and rank.is_smote("svm-smote:k_neighbors=3")
+    assert not rank.is_smote("ros") and not rank.is_smote("rus:aug=mixup")
+
+
+def test_headline_bests_and_figure_recipes():
+    scores = {
+        "none": (70.0, 1.0, 3),
+        "ros": (80.0, 1.0, 3),
+        "none:loss=focal": (75.0, 1.0, 3),
+        "smote": (78.0, 1.0, 3),
+        "imblearn-smote": (79.0, 1.0, 3),
+    }
+    bests = rank.headline_bests(scores, GROUPS)
+    assert {k: b and b[0] for k, b in bests.items()} == {
+        "none": "none",
+        "ros": "ros",
+        "loss": "none:loss=focal",
+        "smote": "imblearn-smote",
+        "pixsmote": "smote",
+    }
+    assert rank.figure_recipes(list(scores), scores, GROUPS) == [
+        "none",
+        "ros",
+        "none:loss=focal",
+        "imblearn-smote",
+    ]
+    assert rank.order_by_mean(scores) == [
+        "ros",
+        "imblearn-smote",
+        "smote",
+        "none:loss=focal",
+        "none",
+    ]
+
+
+def test_advice_compares_smote_with_the_best_one_line_baseline():
+    scores = {
+        "ros": (80.0, 0.5, 3),
+        "none:loss=focal": (76.0, 0.5, 3),
+        "smote": (84.0, 0.5, 3),
+    }
+    simple, smote, verdict = rank.advice(scores, GROUPS)
+    assert [b[0] for b in simple] == ["ros", "none:loss=focal"]
+    assert smote[0] == "smote" and verdict == "better"
+    scores["smote"] = (80.5, 0.5, 3)
+    assert rank.advice(scores, GROUPS)[2] == "level"
+    scores["smote"] = (70.0, 0.5, 3)
+    assert rank.advice(scores, GROUPS)[2] == "worse"
+    assert rank.advice({"ros": (80.0, 0.5, 3)}, GROUPS)[1:] == (None, None)
+    # no baseline finished: SMOTE cannot be said to beat anything
+    assert rank.advice({"smote": (80.0, 0.5, 3)}, GROUPS)[2] == "worse"
