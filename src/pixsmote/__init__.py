@@ -43,4 +43,15 @@ __all__ = [
     "synthesize",
     "get_sampler",
     "list_samplers",
+    "DeepSMOTE",
 ]
+
+
+def __getattr__(name):
+    # DeepSMOTE needs PyTorch; import it only when asked for, so that
+    # ``import pixsmote`` stays free of torch.
+    if name == "DeepSMOTE":
+        from pixsmote.torch._deepsmote import DeepSMOTE
+
+        return DeepSMOTE
+    raise AttributeError(f"module 'pixsmote' has no attribute {name!r}")

@@ -247,7 +247,7 @@ class DeepSMOTE(BaseOverSampler):
     Examples
     --------
     >>> import numpy as np
-    >>> from pixsmote.torch import DeepSMOTE  # doctest: +SKIP
+    >>> from pixsmote import DeepSMOTE
     >>> rng = np.random.default_rng(0)
     >>> X = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
     >>> y = np.array([0] * 45 + [1] * 15)

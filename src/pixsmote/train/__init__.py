@@ -47,6 +47,7 @@ from pixsmote.train._losses import (
 from pixsmote.train._metrics import compute_metrics, confusion_matrix
 from pixsmote.train._models import MODELS, get_model, list_models
 from pixsmote.train._registry import Registry
+from pixsmote.train._two_stage import HeadResult, extract_features, retrain_head
 
 __all__ = [
     "AUGMENTATIONS",
@@ -55,6 +56,7 @@ __all__ = [
     "Batch",
     "CutMix",
     "FitResult",
+    "HeadResult",
     "LOSSES",
     "Loss",
     "METRICS_COLUMNS",
@@ -67,6 +69,7 @@ __all__ = [
     "class_balanced_weights",
     "compute_metrics",
     "confusion_matrix",
+    "extract_features",
     "fit",
     "get_augmentation",
     "get_loss",
@@ -76,4 +79,5 @@ __all__ = [
     "list_models",
     "lr_at",
     "mixed_loss",
+    "retrain_head",
 ]
