@@ -64,13 +64,16 @@ class EOS(BaseOverSampler):
 
     Notes
     -----
-    The released EOS code takes the ``k`` nearest neighbours including the
-    query itself and then indexes that list as if the query had been removed
-    (off by one): it sometimes interpolates a sample with itself (a copy) and
-    never uses the ``k``-th neighbour. This implementation removes the query
-    itself from its neighbour list (by index, so exact duplicates of other
-    samples stay neighbours) and uses the ``k`` nearest others, as the paper
-    describes the method.
+    The released EOS code draws the enemy's position ``j`` among the query's
+    ``k`` neighbours *without* itself (positions 1..k of its ``k + 1``
+    nearest), but then reads position ``j - 1`` of the list *with* itself (off
+    by one): where the first enemy is the nearest neighbour it copies the base
+    (position 0 is the query), and otherwise it often interpolates towards the
+    neighbour before the enemy, possibly of the base's own class. It also takes
+    position 0 to be the query, which exact duplicates break. This
+    implementation removes the query from its neighbour list by index and
+    interpolates towards the drawn enemy itself, as the paper describes the
+    method; enemies are drawn uniformly among the base's enemies, as there.
 
     A class none of whose samples has an enemy among its ``k_neighbors``
     nearest neighbours cannot be expanded; it is then over-sampled by copies
