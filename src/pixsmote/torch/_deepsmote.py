@@ -150,8 +150,8 @@ class DeepSMOTE(BaseOverSampler):
        the paper's DCGAN-style layout, scaled down) is trained on all training
        images, scaled to the decoder's tanh range ``[-1, 1]``, with Adam on
        ``reconstruction + penalty``: the mean squared reconstruction error of
-       a shuffled batch, plus the paper's penalty: the images of one class
-       drawn at random (up to ``batch_size`` of them) are encoded, their codes
+       a shuffled batch, plus the paper's penalty: up to ``batch_size`` images of
+       one class (drawn uniformly among the classes) are encoded, their codes
        permuted (each moved to another image's place) and decoded, and the
        decodings compared (mean squared error) with the images in their
        original order, which trains the decoder to map a code near a class
@@ -255,6 +255,9 @@ class DeepSMOTE(BaseOverSampler):
     >>> X_res.shape, X_res.dtype, np.bincount(y_res).tolist()
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
+
+    #: Needs (N, H, W[, C]) images: not for feature vectors or tabular data.
+    _needs_images = True
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -592,6 +595,8 @@ class DeepSMOTE(BaseOverSampler):
                 loss = loss_rec
                 loss_pen = torch.zeros(())
                 if self.penalty > 0:
+                    # A class drawn uniformly, as in the released code: the
+                    # penalty weighs every class alike, however small.
                     members = by_class[int(rng.integers(len(classes)))]
                     if len(members) >= 2:
                         take = rng.choice(members, min(len(members), bs), replace=False)

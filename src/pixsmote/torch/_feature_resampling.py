@@ -120,8 +120,16 @@ class SamplerFeatures:
 
 
 def list_feature_recipes() -> list[str]:
-    """``crt``, ``eos`` and ``feature-<name>`` for every synthetic sampler."""
-    return ["crt", "eos"] + [FEATURE_PREFIX + n for n in list_samplers(synthetic=True)]
+    """``crt``, ``eos`` and ``feature-<name>`` for every synthetic sampler that
+    works on feature vectors (not those that need images, e.g. DeepSMOTE)."""
+    from pixsmote.sampling import SAMPLERS
+
+    names = [
+        n
+        for n in list_samplers(synthetic=True)
+        if not getattr(SAMPLERS[n].cls, "_needs_images", False)
+    ]
+    return ["crt", "eos"] + [FEATURE_PREFIX + n for n in names]
 
 
 def feature_resampler(name: str, *, seed: int = 0, **sampler_params):
