@@ -97,13 +97,19 @@ class SamplerFeatures:
             groups = fitted.fit_groups(feats, y)
         except (TypeError, AttributeError):
             groups = None
-        self._fitted_on = (id(feats), feats.shape, id(y))
+        # The arrays themselves, not their ids: a freed array's id can be
+        # reused by a new one, which must not get the old neighbours.
+        self._fitted_on = (feats, y)
         self._groups, self._drawer = groups, fitted
 
     def __call__(self, epoch: int, feats, y):
         feats, y = np.asarray(feats), np.asarray(y)
         rs = epoch_random_state(self.seed, epoch)
-        if self._fitted_on != (id(feats), feats.shape, id(y)):
+        if (
+            self._fitted_on is None
+            or self._fitted_on[0] is not feats
+            or self._fitted_on[1] is not y
+        ):
             self._fit_groups(feats, y)
         if self._groups is not None:
             kept = np.arange(len(y))

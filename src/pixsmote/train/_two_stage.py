@@ -100,8 +100,9 @@ class HeadResult:
     Attributes
     ----------
     model : torch.nn.Module
-        A copy of the net with the best head (by validation ACSA) loaded; the
-        backbone is the input's, bit for bit.
+        A copy of the net with the best head (by validation ACSA) loaded, in
+        eval mode; the backbone is the input's, bit for bit, with
+        ``requires_grad=False`` on its parameters.
     best_epoch : int
         1-based epoch of the kept head (ties: the later epoch).
     best_val : dict
