@@ -53,6 +53,8 @@ def test_shape_range_determinism(name, channels, size):
     assert out.x.min() >= 0.0 and out.x.max() <= 1.0
     if name != "remix":  # Remix hands a pair's label to its minority class
         assert torch.equal(out.y, y)  # the first label is always kept
+    else:
+        assert bool(((out.y == y) | (out.y == out.y_b)).all())
     if out.y_b is None:
         assert out.lam == 1.0
     else:
