@@ -106,6 +106,29 @@ def test_synthetic_images_are_closer_to_their_parents(digits3):
     assert np.mean(d_parent > 0) > 0.95
 
 
+@pytest.mark.parametrize("mode", ["paper", "released"])
+def test_penalty_modes(mode):
+    from pixsmote.torch import DeepSMOTEDecoder, DeepSMOTEEncoder
+
+    torch.manual_seed(0)
+    enc = DeepSMOTEEncoder((1, 8, 8), 8, 4, 0.0, 255.0).eval()
+    dec = DeepSMOTEDecoder((1, 8, 8), 8, 4, 0.0, 255.0).eval()
+    x = torch.rand(6, 1, 8, 8) * 2 - 1
+    loss = DeepSMOTE(penalty_mode=mode)._penalty_loss(enc, dec, x, x)
+    loss.backward()
+    recon = torch.nn.functional.mse_loss(dec.forward_unit(enc.forward_unit(x)), x)
+    enc_grads = [p.grad for p in enc.parameters()]
+    if mode == "paper":  # decode each code in another image's place
+        moved = dec.forward_unit(torch.roll(enc.forward_unit(x), 1, dims=0))
+        torch.testing.assert_close(loss, torch.nn.functional.mse_loss(moved, x))
+        assert loss.item() != recon.item()
+        assert any(g is not None and g.abs().sum() > 0 for g in enc_grads)
+    else:  # the released code's: the permutation cancels, encoder untouched
+        torch.testing.assert_close(loss, recon)
+        assert all(g is None for g in enc_grads)
+    assert any(p.grad.abs().sum() > 0 for p in dec.parameters())
+
+
 def test_synthesize_is_a_pure_function_of_images_plan_and_decoder(digits3):
     X, y = digits3
     s = DeepSMOTE(random_state=0, **FAST)

@@ -20,7 +20,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from torch import nn
 
@@ -184,7 +184,17 @@ class DeepSMOTE(BaseOverSampler):
     lr : float, default=1e-3
         Adam learning rate.
     penalty : float, default=1.0
-        Weight of the permutation penalty (the paper adds it with weight 1).
+        Weight of the permutation penalty (the paper adds it with weight 1);
+        0 trains on reconstruction alone.
+    penalty_mode : {"paper", "released"}, default="paper"
+        ``"paper"``: decodings of the permuted codes are compared with the
+        images in their original order, gradients reaching the encoder too.
+        The mean-squared optimum of this term is the class mean, so it pulls
+        every decoding towards its class's average image: decoded samples
+        are smoother, more prototypical images of their class.
+        ``"released"``: as the released code (see Notes), codes detached and
+        decodings compared with the images permuted the same way, i.e. a
+        second, class-balanced reconstruction loss for the decoder.
     encoder, decoder : torch.nn.Module, optional
         Trained networks to use instead of training new ones (both or
         neither): ``encoder`` maps ``(B, C, H, W)`` float images in data
@@ -221,9 +231,10 @@ class DeepSMOTE(BaseOverSampler):
       (through numpy) before permuting them, so the penalty trains only the
       decoder, and compares the decodings with the images permuted the *same*
       way, so that the permutation cancels and the penalty is a second
-      reconstruction loss on one class's images. Here the codes keep their
-      gradient and the decodings of the permuted codes are compared with the
-      images in their original order, as the paper describes it;
+      reconstruction loss on one class's images. By default the codes keep
+      their gradient and the decodings of the permuted codes are compared with
+      the images in their original order, as the paper describes it;
+      ``penalty_mode="released"`` does what the released code does;
     * scaling: the released script shows no rescaling of the images to the
       decoder's tanh range; here they are scaled to ``[-1, 1]`` from the
       training data's ``[min, max]`` (stored with the weights);
@@ -274,6 +285,7 @@ class DeepSMOTE(BaseOverSampler):
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "penalty": [Interval(numbers.Real, 0, None, closed="left")],
+        "penalty_mode": [StrOptions({"paper", "released"})],
         "encoder": [nn.Module, None],
         "decoder": [nn.Module, None],
         "device": [str, torch.device],
@@ -291,6 +303,7 @@ class DeepSMOTE(BaseOverSampler):
         batch_size=100,
         lr=1e-3,
         penalty=1.0,
+        penalty_mode="paper",
         encoder=None,
         decoder=None,
         device="cpu",
@@ -304,6 +317,7 @@ class DeepSMOTE(BaseOverSampler):
         self.batch_size = batch_size
         self.lr = lr
         self.penalty = penalty
+        self.penalty_mode = penalty_mode
         self.encoder = encoder
         self.decoder = decoder
         self.device = device
@@ -606,12 +620,11 @@ class DeepSMOTE(BaseOverSampler):
                     if len(members) >= 2:
                         take = rng.choice(members, min(len(members), bs), replace=False)
                         take = torch.from_numpy(take)
-                        z = enc.forward_unit(X_unit[take].to(device))
-                        # Roll by one: every code is decoded in another image's
-                        # place (a derangement of a random subset).
-                        z = torch.roll(z, 1, dims=0)
-                        loss_pen = F.mse_loss(
-                            dec.forward_unit(z), target[take].to(device)
+                        loss_pen = self._penalty_loss(
+                            enc,
+                            dec,
+                            X_unit[take].to(device),
+                            target[take].to(device),
                         )
                         loss = loss + self.penalty * loss_pen
                 opt.zero_grad(set_to_none=True)
@@ -628,6 +641,17 @@ class DeepSMOTE(BaseOverSampler):
                 }
             )
         return enc.eval(), dec.eval(), history
+
+
+    def _penalty_loss(self, enc, dec, x_unit, goal):
+        """The permutation penalty on one class's images (scaled to [-1, 1])."""
+        # Roll by one: every code is decoded in another image's place (a
+        # derangement of a random subset of the class).
+        z = torch.roll(enc.forward_unit(x_unit), 1, dims=0)
+        if self.penalty_mode == "released":
+            z = z.detach()  # the decoder only, as the released code
+            goal = torch.roll(goal, 1, dims=0)  # permuted the same way
+        return F.mse_loss(dec.forward_unit(z), goal)
 
 
 class DeepSMOTEEpochs:
