@@ -195,6 +195,11 @@ class DeepSMOTE(BaseOverSampler):
         ``"released"``: as the released code (see Notes), codes detached and
         decodings compared with the images permuted the same way, i.e. a
         second, class-balanced reconstruction loss for the decoder.
+        Measured on fmnist-deepsmote (seed 0, 4 epochs, default sizes):
+        validation reconstruction RMSE 43 grey levels with ``"paper"``
+        against 30 with ``"released"``; the nearest real training image of a
+        synthetic one is of its class for 78 % against 94 % of 3,000 samples.
+        Choose it on validation data.
     encoder, decoder : torch.nn.Module, optional
         Trained networks to use instead of training new ones (both or
         neither): ``encoder`` maps ``(B, C, H, W)`` float images in data
