@@ -250,10 +250,10 @@ class DeepSMOTE(BaseOverSampler):
       images of 28x28 train in under 3 minutes on 2 CPU cores (measured by
       ``benchmarks/deepsmote_cost.py`` on fmnist-deepsmote, one torch thread
       on a shared 2-core Xeon: 108 s of training, 117 s in all with the
-      31,000 decoded images; 170 s in a run at load 7. Two torch threads on
-      the loaded machine were 5x slower than one: 74 s against 15 s for the
-      first epoch), and the last epoch is kept (a training loss is no model
-      selection).
+      31,000 decoded images, at load 5; 122 s and 131 s at load 7. Two
+      torch threads on the loaded machine were 5x slower than one: 74 s
+      against 15 s for the first epoch), and the last epoch is kept (a
+      training loss is no model selection).
 
     SMOTE in latent space is the released code's ``G_SM`` (uniform base,
     one of the 5 nearest same-class codes, uniform gap), drawn here with
