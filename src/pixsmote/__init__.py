@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from pixsmote.sampling import (  # noqa: E402
     ADASYN,
+    EOS,
     SMOTE,
     SMOTEENN,
     SMOTEN,
@@ -29,6 +30,7 @@ from pixsmote.sampling import (  # noqa: E402
 __all__ = [
     "__version__",
     "ADASYN",
+    "EOS",
     "SMOTE",
     "SMOTEENN",
     "SMOTEN",
@@ -43,4 +45,15 @@ __all__ = [
     "synthesize",
     "get_sampler",
     "list_samplers",
+    "DeepSMOTE",
 ]
+
+
+def __getattr__(name):
+    # DeepSMOTE needs PyTorch; import it only when asked for, so that
+    # ``import pixsmote`` stays free of torch.
+    if name == "DeepSMOTE":
+        from pixsmote.torch import DeepSMOTE
+
+        return DeepSMOTE
+    raise AttributeError(f"module 'pixsmote' has no attribute {name!r}")

@@ -21,14 +21,25 @@ def _batch(channels, size, n=16, seed=0):
     return x, y
 
 
+#: Class counts for the augmentations that need them (labels of _batch: 0..4).
+COUNTS = [400, 100, 40, 20, 10]
+
+
 def _run(name, channels, size, seed, fraction=0.5, **kw):
-    aug = get_augmentation(name, size, channels, seed=seed, **kw)
+    aug = get_augmentation(name, size, channels, seed=seed, class_counts=COUNTS, **kw)
     aug.set_progress(5, fraction)
     return aug(*_batch(channels, size))
 
 
 def test_registry_names():
-    assert list_augmentations() == ["none", "basic", "samplepairing", "mixup", "cutmix"]
+    assert list_augmentations() == [
+        "none",
+        "basic",
+        "samplepairing",
+        "mixup",
+        "remix",
+        "cutmix",
+    ]
     assert set(AUGMENTATIONS) == set(list_augmentations())
 
 
@@ -40,7 +51,10 @@ def test_shape_range_determinism(name, channels, size):
     assert isinstance(out, Batch)
     assert out.x.shape == x.shape and out.x.dtype == torch.float32
     assert out.x.min() >= 0.0 and out.x.max() <= 1.0
-    assert torch.equal(out.y, y)  # the first label is always kept
+    if name != "remix":  # Remix hands a pair's label to its minority class
+        assert torch.equal(out.y, y)  # the first label is always kept
+    else:
+        assert bool(((out.y == y) | (out.y == out.y_b)).all())
     if out.y_b is None:
         assert out.lam == 1.0
     else:

@@ -6,6 +6,7 @@ This package knows nothing of files, PyTorch or the command line.
 from pixsmote.sampling._adasyn import ADASYN
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._combine import SMOTEENN, SMOTETomek
+from pixsmote.sampling._eos import EOS
 from pixsmote.sampling._filter import SVMSMOTE, BorderlineSMOTE
 from pixsmote.sampling._groups import Drawer, FixedDrawer, Group
 from pixsmote.sampling._kmeans import KMeansSMOTE
@@ -22,9 +23,11 @@ from pixsmote.sampling._registry import (
 from pixsmote.sampling._smote import SMOTE
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._tabular import SMOTEN, SMOTENC
+from pixsmote.sampling._validation import flatten_images, resolve_k
 
 __all__ = [
     "ADASYN",
+    "EOS",
     "SMOTE",
     "SMOTEENN",
     "SMOTEN",
@@ -51,4 +54,6 @@ __all__ = [
     "FixedDrawer",
     "ImageSamplerMixin",
     "GroupSamplerMixin",
+    "flatten_images",
+    "resolve_k",
 ]

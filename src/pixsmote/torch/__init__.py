@@ -19,6 +19,11 @@
 * :func:`epoch_arrays` / :class:`EpochArrays` give one epoch as arrays, the
   ``epoch -> (X, y)`` callable :func:`pixsmote.train.fit` accepts (the
   ``online-<sampler>`` recipes of :mod:`pixsmote.app` are built on it).
+* :class:`DeepSMOTE` over-samples by SMOTE in an autoencoder's latent space,
+  decoding the plan to images; :class:`DeepSMOTEEpochs` is its online form.
+* :func:`feature_resampler` gives the per-head-epoch feature resampling of the
+  two-stage recipes (``crt``, ``eos``, ``feature-<sampler>``) for
+  :func:`pixsmote.train.retrain_head`.
 """
 
 from pixsmote.torch._balanced import ClassBalancedSampler
@@ -28,9 +33,31 @@ from pixsmote.torch._dataset import (
     epoch_arrays,
     epoch_random_state,
 )
+from pixsmote.torch._deepsmote import (
+    DeepSMOTE,
+    DeepSMOTEDecoder,
+    DeepSMOTEEncoder,
+    DeepSMOTEEpochs,
+)
+from pixsmote.torch._feature_resampling import (
+    FEATURE_PREFIX,
+    ClassBalancedFeatures,
+    SamplerFeatures,
+    feature_resampler,
+    list_feature_recipes,
+)
 
 __all__ = [
+    "ClassBalancedFeatures",
     "ClassBalancedSampler",
+    "DeepSMOTE",
+    "DeepSMOTEDecoder",
+    "DeepSMOTEEncoder",
+    "DeepSMOTEEpochs",
+    "FEATURE_PREFIX",
+    "SamplerFeatures",
+    "feature_resampler",
+    "list_feature_recipes",
     "EpochArrays",
     "ResampledDataset",
     "epoch_arrays",

@@ -31,6 +31,7 @@ from pixsmote.train._augment import (
     Batch,
     CutMix,
     MixUp,
+    Remix,
     SamplePairing,
     get_augmentation,
     list_augmentations,
@@ -46,6 +47,7 @@ from pixsmote.train._losses import (
 )
 from pixsmote.train._metrics import compute_metrics, confusion_matrix
 from pixsmote.train._models import MODELS, get_model, list_models
+from pixsmote.train._two_stage import HeadResult, extract_features, retrain_head
 
 __all__ = [
     "AUGMENTATIONS",
@@ -54,17 +56,20 @@ __all__ = [
     "Batch",
     "CutMix",
     "FitResult",
+    "HeadResult",
     "LOSSES",
     "Loss",
     "METRICS_COLUMNS",
     "MODELS",
     "MixUp",
     "Registry",
+    "Remix",
     "SCHEDULES",
     "SamplePairing",
     "class_balanced_weights",
     "compute_metrics",
     "confusion_matrix",
+    "extract_features",
     "fit",
     "get_augmentation",
     "get_loss",
@@ -74,4 +79,5 @@ __all__ = [
     "list_models",
     "lr_at",
     "mixed_loss",
+    "retrain_head",
 ]

@@ -6,12 +6,13 @@ values in [0, 1] (on the training device) and int64 labels ``y`` of shape
 
 * single-image augmentations and SamplePairing return ``y_b=None, lam=1.0``: the
   targets are the hard labels ``y``;
-* mixup and CutMix return the partner labels ``y_b`` and the mixing weight
-  ``lam``; the loss is ``lam * loss(logits, y) + (1 - lam) * loss(logits, y_b)``
-  (:func:`~pixsmote.train.mixed_loss`). Mixing the two hard-label losses, rather
-  than building soft targets, is what the reference implementations of both
-  papers do, and it works unchanged with every loss, including the re-weighted
-  and margin losses whose soft-label form is not standard.
+* mixup, Remix and CutMix return the partner labels ``y_b`` and the mixing
+  weight ``lam``; the loss is ``lam * loss(logits, y) + (1 - lam) *
+  loss(logits, y_b)`` (:func:`~pixsmote.train.mixed_loss`). Mixing the two
+  hard-label losses, rather than building soft targets, is what the reference
+  implementations of mixup and CutMix do, and it works unchanged with every
+  loss, including the re-weighted and margin losses whose soft-label form is
+  not standard.
 
 Randomness comes from the augmentation's own generators, seeded at construction
 (``seed``): the same seed and the same input give the same output, and the
@@ -20,6 +21,7 @@ global RNG state is left as it was.
 
 from __future__ import annotations
 
+import inspect
 from typing import NamedTuple
 
 import kornia.augmentation as K
@@ -34,6 +36,7 @@ __all__ = [
     "AUGMENTATIONS",
     "Augmentation",
     "Batch",
+    "Remix",
     "get_augmentation",
     "list_augmentations",
 ]
@@ -379,6 +382,98 @@ class MixUp(_Mixer):
         return Batch(x.mul(lam).add_(x[perm], alpha=1.0 - lam), y, y[perm], lam)
 
 
+class Remix(MixUp):
+    """Remix (Chou 2020): mixup whose label favours the minority class.
+
+    Images are mixed exactly as by :class:`MixUp` (``x = lam * x_i + (1 - lam)
+    * x_j``, one ``lam ~ Beta(alpha, alpha)`` per batch, ``j`` a random
+    permutation). The label weight of ``y_i`` is ``lam_y`` per pair:
+
+    * ``0`` if ``n_i / n_j >= kappa`` and ``lam < tau`` (``i`` is the majority
+      class and contributes little: the label is the minority ``y_j``);
+    * ``1`` if ``n_i / n_j <= 1 / kappa`` and ``1 - lam < tau`` (the label is
+      the minority ``y_i``);
+    * ``lam`` otherwise (mixup's label).
+
+    The returned :class:`Batch` keeps mixup's form, so every loss takes it
+    unchanged: a pair whose label goes to ``y_j`` gets ``y = y_j`` (both
+    labels), one whose label goes to ``y_i`` gets ``y_b = y_i``, so that
+    ``lam * loss(y) + (1 - lam) * loss(y_b)`` is that pair's one-label loss.
+    With the per-sample mean losses of :mod:`pixsmote.train` this is exactly
+    the soft-label loss of the paper.
+
+    Parameters
+    ----------
+    class_counts : sequence of int
+        Training images per class (``n_c``), of the imbalanced training set.
+    kappa : float
+        Imbalance ratio from which the minority label wins (3, the paper's).
+    tau : float
+        Largest share of the majority image for which the minority label wins
+        (0.5, the paper's).
+    alpha, p, base, seed, **base_kw : see :class:`MixUp`.
+
+    References
+    ----------
+    Chou, Chang, Pan, Wei, Juan (2020). Remix: Rebalanced mixup. ECCV 2020
+    Workshops.
+    """
+
+    name = "remix"
+
+    def __init__(
+        self,
+        image_size,
+        channels,
+        *,
+        class_counts,
+        kappa=3.0,
+        tau=0.5,
+        alpha=1.0,
+        p=1.0,
+        base="basic",
+        seed=0,
+        **base_kw,
+    ):
+        super().__init__(
+            image_size, channels, alpha=alpha, p=p, base=base, seed=seed, **base_kw
+        )
+        counts = np.asarray(class_counts, dtype=np.float64)
+        if counts.ndim != 1 or counts.size < 2 or not np.all(counts >= 0):
+            raise UsageError(
+                "class_counts must be a 1-D sequence of at least 2 non-negative "
+                f"counts. Got {class_counts!r} instead."
+            )
+        if not kappa >= 1.0:
+            raise UsageError(f"kappa must be >= 1. Got {kappa!r} instead.")
+        if not 0.0 <= tau <= 1.0:
+            raise UsageError(f"tau must be in [0, 1]. Got {tau!r} instead.")
+        # A class absent from training counts as one image: finite ratios.
+        self.class_counts = torch.as_tensor(np.maximum(counts, 1.0))
+        self.kappa, self.tau = float(kappa), float(tau)
+
+    def label_weight(self, y, y_b, lam: float) -> torch.Tensor:
+        """``lam_y`` of each pair: the weight of ``y`` in the mixed label."""
+        counts = self.class_counts.to(y.device)
+        ratio = counts[y] / counts[y_b]
+        lam_y = torch.full(y.shape, float(lam), dtype=torch.float64, device=y.device)
+        lam_y[(ratio >= self.kappa) & (lam < self.tau)] = 0.0
+        lam_y[(ratio <= 1.0 / self.kappa) & (1.0 - lam < self.tau)] = 1.0
+        return lam_y
+
+    def __call__(self, x, y):
+        x, y = self.base(x, y)[:2]
+        if self.rng.random() >= self.p:
+            return Batch(x, y)
+        lam = float(self.rng.beta(self.alpha, self.alpha))
+        perm = self._perm(x.shape[0], x.device)
+        y_b = y[perm]
+        lam_y = self.label_weight(y, y_b, lam)
+        y_a = torch.where(lam_y == 0.0, y_b, y)
+        y_b = torch.where(lam_y == 1.0, y, y_b)
+        return Batch(x.mul(lam).add_(x[perm], alpha=1.0 - lam), y_a, y_b, lam)
+
+
 class CutMix(_Mixer):
     """CutMix (Yun 2019): paste a random box of another image of the batch; the
     label weight ``lam`` is the exact fraction of the image left uncovered.
@@ -466,6 +561,7 @@ def _none(image_size, channels, *, seed=0):
 AUGMENTATIONS.register("basic")(BasicAugmentation)
 AUGMENTATIONS.register("samplepairing")(SamplePairing)
 AUGMENTATIONS.register("mixup")(MixUp)
+AUGMENTATIONS.register("remix")(Remix)
 AUGMENTATIONS.register("cutmix")(CutMix)
 
 
@@ -475,22 +571,29 @@ def list_augmentations(pattern: str | None = None) -> list[str]:
     return AUGMENTATIONS.names(pattern)
 
 
-def get_augmentation(name: str, image_size, channels: int, **kw) -> Augmentation:
+def get_augmentation(
+    name: str, image_size, channels: int, *, class_counts=None, **kw
+) -> Augmentation:
     """Build an augmentation by name.
 
     Parameters
     ----------
     name : str
         One of :func:`list_augmentations`: "none", "basic", "samplepairing",
-        "mixup", "cutmix".
+        "mixup", "remix", "cutmix".
     image_size : int or (int, int)
         Image height and width; the basic ops are sized to it.
     channels : {1, 3}
         Image channels.
+    class_counts : sequence of int, optional
+        Training images per class, passed to the augmentations that take it
+        (:class:`Remix`, which requires it) and ignored by the others, so a
+        training loop can pass it for whichever augmentation it builds.
     **kw
         ``seed`` (default 0) and the options of the augmentation's class
         (:class:`BasicAugmentation`, :class:`SamplePairing`, :class:`MixUp`,
-        :class:`CutMix`). Unknown options raise :class:`UsageError`.
+        :class:`Remix`, :class:`CutMix`). Unknown options raise
+        :class:`UsageError`.
 
     Returns
     -------
@@ -503,4 +606,8 @@ def get_augmentation(name: str, image_size, channels: int, **kw) -> Augmentation
             f"channels must be 1 or 3. Expected one of [1, 3]. Got {channels!r} "
             "instead."
         )
+    if class_counts is not None and "class_counts" in inspect.signature(
+        AUGMENTATIONS[name]
+    ).parameters:
+        kw["class_counts"] = class_counts
     return AUGMENTATIONS.build(name, image_size, channels, **kw)

@@ -8,6 +8,11 @@ stride-2 convolution and max-pool), so an 8x8 digit is not pooled away before
 the first residual stage. The factory signature is
 ``factory(in_channels, n_classes, image_size, head_scale=None) -> nn.Module``.
 
+Every model splits into a backbone and a head: ``forward_features(x)`` returns
+the penultimate features ``(B, d)`` (after global pooling) and ``fc`` is the
+head, so that ``forward(x) == fc(forward_features(x))``. Two-stage training
+(:func:`~pixsmote.train.retrain_head`) retrains ``fc`` alone on them.
+
 ``head_scale`` replaces the final linear layer by a cosine classifier
 (:class:`NormedLinear`) whose logits are ``head_scale * cos(w_c, f)``; LDAM
 (Cao 2019) is defined on such normalised logits, and the training loop asks for
@@ -86,8 +91,11 @@ class SmallCNN(nn.Module):
         )
         self.fc = _head(64, n_classes, head_scale)
 
+    def forward_features(self, x):
+        return self.features(x)
+
     def forward(self, x):
-        return self.fc(self.features(x))
+        return self.fc(self.forward_features(x))
 
 
 # ------------------------------------------------------------------ ResNets
@@ -150,8 +158,11 @@ class ResNet(nn.Module):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
+    def forward_features(self, x):
+        return self.pool(self.layers(self.stem(x)))
+
     def forward(self, x):
-        return self.fc(self.pool(self.layers(self.stem(x))))
+        return self.fc(self.forward_features(x))
 
 
 # ------------------------------------------------------------------ GoogLeNet
@@ -209,13 +220,16 @@ class GoogLeNet(nn.Module):
         )
         self.fc = _head(1024, n_classes, head_scale)
 
-    def forward(self, x):
+    def forward_features(self, x):
         x = self.b3(self.a3(self.stem(x)))
         x = self.pool3(x)
         x = self.e4(self.d4(self.c4(self.b4(self.a4(x)))))
         x = self.pool4(x)
         x = self.b5(self.a5(x))
-        return self.fc(self.pool(x))
+        return self.pool(x)
+
+    def forward(self, x):
+        return self.fc(self.forward_features(x))
 
 
 # ------------------------------------------------------------------ registry

@@ -1,0 +1,198 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.neighbors import NearestNeighbors
+
+from pixsmote._errors import UsageError
+from pixsmote.torch._deepsmote import DeepSMOTE, DeepSMOTEEpochs
+
+#: Tiny networks and few epochs: each fit takes well under a second.
+FAST = dict(latent_dim=8, width=4, epochs=2, batch_size=32)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def digits3():
+    """Digits 0, 1, 2 as uint8 8x8 images, imbalanced 120 / 30 / 20."""
+    d = load_digits()
+    X = np.round(d.images * 255 / 16).astype(np.uint8)
+    keep = np.concatenate(
+        [np.flatnonzero(d.target == c)[:n] for c, n in [(0, 120), (1, 30), (2, 20)]]
+    )
+    return X[keep], d.target[keep].astype(np.int64)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "shape"),
+    [(np.uint8, (8, 8)), (np.uint16, (8, 8)), (np.float32, (8, 6, 3))],
+)
+def test_shape_dtype_and_counts(dtype, shape):
+    rng = np.random.default_rng(0)
+    if np.issubdtype(dtype, np.integer):
+        X = rng.integers(0, np.iinfo(dtype).max, size=(50, *shape), dtype=dtype)
+    else:
+        X = rng.uniform(-1, 3, size=(50, *shape)).astype(dtype)
+    y = np.repeat([0, 1], [38, 12])
+    X_res, y_res = DeepSMOTE(random_state=0, **FAST).fit_resample(X, y)
+    assert X_res.shape == (76, *shape) and X_res.dtype == dtype
+    assert np.bincount(y_res).tolist() == [38, 38]
+    np.testing.assert_array_equal(X_res[:50], X)
+    if dtype == np.float32:  # the decoder's tanh range maps to the data's range
+        assert X_res.min() >= X.min() - 1e-4 and X_res.max() <= X.max() + 1e-4
+
+
+def test_reproducible_from_one_seed(digits3):
+    X, y = digits3
+    torch_state = torch.random.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    a, b = (DeepSMOTE(random_state=1, **FAST) for _ in range(2))
+    Xa, _ = a.fit_resample(X, y)
+    Xb, _ = b.fit_resample(X, y)
+    np.testing.assert_array_equal(Xa, Xb)
+    for pa, pb in zip(a.decoder_.parameters(), b.decoder_.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+    assert a.history_ == [
+        {**h, "time_s": a.history_[i]["time_s"]} for i, h in enumerate(b.history_)
+    ]
+    Xc, _ = DeepSMOTE(random_state=2, **FAST).fit_resample(X, y)
+    assert not np.array_equal(Xa, Xc)
+    # The global generators are left as they were.
+    assert torch.equal(torch_state, torch.random.get_rng_state())
+    assert np.array_equal(np_state, np.random.get_state()[1])
+
+
+def test_plan_rows_are_real_rows_of_the_class_and_latent_neighbours(digits3):
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, **FAST)
+    idx, plan = s.fit_plan(X, y)
+    assert idx.tolist() == list(range(len(X)))
+    assert np.bincount(plan.cls).tolist() == [0, 90, 100]
+    assert np.all(y[plan.base] == plan.cls) and np.all(y[plan.neighbor] == plan.cls)
+    assert np.all(plan.base != plan.neighbor)
+    assert np.all((plan.gap >= 0) & (plan.gap < 1))
+    for c in (1, 2):  # the neighbour is among the base's 5 nearest codes
+        members = np.flatnonzero(y == c)
+        nn = NearestNeighbors(n_neighbors=6).fit(s.codes_[members])
+        near = members[nn.kneighbors(s.codes_[members], return_distance=False)]
+        rows = np.flatnonzero(plan.cls == c)
+        pos = np.searchsorted(members, plan.base[rows])
+        assert all(plan.neighbor[r] in near[p] for r, p in zip(rows, pos, strict=True))
+
+
+def test_synthetic_images_are_closer_to_their_parents(digits3):
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, latent_dim=16, width=8, epochs=15, batch_size=32)
+    X_res, _ = s.fit_resample(X, y)
+    plan = s.plan_
+    syn = X_res[len(X) :].reshape(len(plan), -1).astype(np.float64)
+    flat = X.reshape(len(X), -1).astype(np.float64)
+    d_parent = np.minimum(
+        np.linalg.norm(syn - flat[plan.base], axis=1),
+        np.linalg.norm(syn - flat[plan.neighbor], axis=1),
+    )
+    rng = np.random.default_rng(0)
+    other = np.array([rng.choice(np.flatnonzero(y != c)) for c in plan.cls])
+    d_other = np.linalg.norm(syn - flat[other], axis=1)
+    assert np.mean(d_parent < d_other) > 0.95
+    # Not copies either: decoding an interpolated code is a new image.
+    assert np.mean(d_parent > 0) > 0.95
+
+
+@pytest.mark.parametrize("mode", ["paper", "released"])
+def test_penalty_modes(mode):
+    from pixsmote.torch import DeepSMOTEDecoder, DeepSMOTEEncoder
+
+    torch.manual_seed(0)
+    enc = DeepSMOTEEncoder((1, 8, 8), 8, 4, 0.0, 255.0).eval()
+    dec = DeepSMOTEDecoder((1, 8, 8), 8, 4, 0.0, 255.0).eval()
+    x = torch.rand(6, 1, 8, 8) * 2 - 1
+    loss = DeepSMOTE(penalty_mode=mode)._penalty_loss(enc, dec, x, x)
+    loss.backward()
+    recon = torch.nn.functional.mse_loss(dec.forward_unit(enc.forward_unit(x)), x)
+    enc_grads = [p.grad for p in enc.parameters()]
+    if mode == "paper":  # decode each code in another image's place
+        moved = dec.forward_unit(torch.roll(enc.forward_unit(x), 1, dims=0))
+        torch.testing.assert_close(loss, torch.nn.functional.mse_loss(moved, x))
+        assert loss.item() != recon.item()
+        assert any(g is not None and g.abs().sum() > 0 for g in enc_grads)
+    else:  # the released code's: the permutation cancels, encoder untouched
+        torch.testing.assert_close(loss, recon)
+        assert all(g is None for g in enc_grads)
+    assert any(p.grad.abs().sum() > 0 for p in dec.parameters())
+
+
+def test_synthesize_is_a_pure_function_of_images_plan_and_decoder(digits3):
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, **FAST)
+    X_res, _ = s.fit_resample(X, y)
+    whole = s.synthesize(X, s.plan_)
+    np.testing.assert_array_equal(whole, X_res[len(X) :])
+    chunks = np.concatenate(
+        [s.synthesize(X, s.plan_[i : i + 7], chunk_size=3) for i in range(0, 190, 7)]
+    )
+    np.testing.assert_array_equal(chunks, whole)
+
+
+def test_save_load_round_trip(digits3, tmp_path):
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, **FAST)
+    X_res, _ = s.fit_resample(X, y)
+    s.save(tmp_path / "ds.pt")
+    loaded = DeepSMOTE.load(tmp_path / "ds.pt", random_state=0)
+    X_res2, _ = loaded.fit_resample(X, y)  # same networks, same seed: same plan
+    assert loaded.history_ == []  # nothing was trained
+    np.testing.assert_array_equal(loaded.codes_, s.codes_)
+    np.testing.assert_array_equal(X_res2, X_res)
+    # Networks passed in are used as they are, too.
+    given = DeepSMOTE(random_state=0, encoder=s.encoder_, decoder=s.decoder_)
+    np.testing.assert_array_equal(given.fit_resample(X, y)[0], X_res)
+
+
+def test_online_epochs_draw_fresh_plans(digits3):
+    X, y = digits3
+    data = DeepSMOTEEpochs(X, y, DeepSMOTE(**FAST), seed=3)
+    X0, y0 = data(0)
+    X1, _ = data(1)
+    assert X0.shape == (360, 8, 8) and X0.dtype == np.uint8
+    assert np.bincount(y0).tolist() == [120] * 3
+    assert not np.array_equal(X0, X1)
+    np.testing.assert_array_equal(data(0)[0], X0)
+    again = DeepSMOTEEpochs(X, y, DeepSMOTE(**FAST), seed=3)
+    np.testing.assert_array_equal(again(1)[0], X1)
+
+
+def test_errors(digits3):
+    X, y = digits3
+    with pytest.raises(ValueError, match="needs images"):
+        DeepSMOTE(**FAST).fit_resample(X.reshape(len(X), -1), y)
+    s = DeepSMOTE(random_state=0, **FAST)
+    with pytest.raises(UsageError, match="together"):
+        DeepSMOTE(encoder=torch.nn.Linear(2, 2)).fit_resample(X, y)
+    with pytest.raises(UsageError, match="fitted"):
+        s.save("unused.pt")
+    with pytest.raises(ValueError, match="too few"):
+        DeepSMOTE(k_neighbors=50, **FAST).fit_resample(X, y)
+
+
+def test_lazy_top_level_import():
+    import subprocess
+    import sys
+
+    import pixsmote
+    import pixsmote.torch
+
+    assert pixsmote.DeepSMOTE is pixsmote.torch.DeepSMOTE is DeepSMOTE
+    assert "DeepSMOTE" in pixsmote.__all__
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        pixsmote.Nope  # noqa: B018
+    # Importing pixsmote alone does not import torch (a separate process).
+    code = "import sys, pixsmote; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
