@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make demo` (the main job) and `make test`.
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`;
+# `make lint` checks style and the import contracts.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,8 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
+# ruff, then the import contracts between packages ([tool.importlinter] in
+# pyproject.toml, explained in docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

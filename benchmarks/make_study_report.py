@@ -100,7 +100,7 @@ def load_study(cfg: dict):
 
 
 def _infer_group(label: str) -> str:
-    from pixsmote.bench import parse_recipe
+    from pixsmote.app import parse_recipe
 
     r = parse_recipe(label)
     if r.spec.kind == "none":
@@ -117,7 +117,7 @@ def _infer_group(label: str) -> str:
 
 
 def _label(recipe: str) -> str:
-    from pixsmote.bench import parse_recipe
+    from pixsmote.app import parse_recipe
 
     return parse_recipe(recipe).label
 
@@ -206,7 +206,7 @@ def save_png(fig, name: str, dpi: int = 72) -> str:
 
 def synthetic_grids(split: str, recipes: list[str]) -> list[tuple[str, str]]:
     """Grids of synthetic images (parents | child) for `recipes`, split seed 0."""
-    from pixsmote.bench import balance_training, parse_recipe, resolve_data
+    from pixsmote.app import balance_training, parse_recipe, resolve_data
     from pixsmote.report import plot_synthetic_grid
 
     data = resolve_data(split, None, None, split_seed=0)
@@ -331,7 +331,7 @@ def main(argv=None) -> int:
         "- The kept checkpoint is the epoch with the best **validation** ACSA "
         "(held out of each class's training draw by the split); the test sets are "
         "evaluated once, with that checkpoint. Nothing was tuned on a test set.\n"
-        "- Recipes come from the registries (`pixsmote.bench.RECIPES`, "
+        "- Recipes come from the registries (`pixsmote.app.RECIPES`, "
         "`pixsmote.train.LOSSES`, `AUGMENTATIONS`): loss-side rows are "
         "`none:loss=<loss>` (imbalanced data, that loss); `:neighbor_space=pca` "
         "rows find SMOTE neighbours in a PCA space and interpolate pixels; "

@@ -10,7 +10,7 @@ Seed ``s`` trains with seed ``s`` on the split drawn with seed ``s``
 (PROTOCOL.md: the fmnist-deepsmote split is drawn "with the run's seed"), so
 the spread over seeds includes the spread over draws of the training set.
 
-The recipe matrix comes from the registries (:data:`pixsmote.bench.RECIPES`,
+The recipe matrix comes from the registries (:data:`pixsmote.app.RECIPES`,
 :data:`pixsmote.sampling.SAMPLERS`, :data:`pixsmote.train.LOSSES`,
 :data:`pixsmote.train.AUGMENTATIONS`), in priority order: the one-line
 baselines first, then SMOTE in pixel and PCA neighbour space, imbalanced-learn's
@@ -74,8 +74,8 @@ def recipe_matrix(
     `tuning` are extra recipe strings from the config (``tuning = [...]`` of a
     split): variants tried to improve the SMOTE recipes, chosen on validation.
     """
-    from pixsmote.bench import RECIPES, list_recipes
-    from pixsmote.bench._recipes import ALIASES
+    from pixsmote.app import RECIPES, list_recipes
+    from pixsmote.app._bench_recipes import ALIASES
     from pixsmote.sampling import SAMPLERS
     from pixsmote.train import AUGMENTATIONS, LOSSES
 
@@ -117,7 +117,7 @@ def recipe_matrix(
 
 def is_smote_based(recipe: str) -> bool:
     """A recipe that synthesises images (pixsmote or imbalanced-learn SMOTE)."""
-    from pixsmote.bench import parse_recipe
+    from pixsmote.app import parse_recipe
     from pixsmote.sampling import SAMPLERS
 
     r = parse_recipe(recipe)
@@ -143,7 +143,7 @@ class Job:
 
     def run_dir(self) -> Path | None:
         """The run folder if a finished run of this recipe and seed exists."""
-        from pixsmote.bench import parse_recipe
+        from pixsmote.app import parse_recipe
 
         slug = parse_recipe(self.recipe).slug
         if not self.out.is_dir():

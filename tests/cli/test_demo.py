@@ -2,7 +2,7 @@
 
 import pytest
 
-from pixsmote.bench._demo import MARKER, _prepare_out
+from pixsmote.app._demo import MARKER, _prepare_out
 from pixsmote.cli import main
 
 

@@ -10,13 +10,16 @@ from pixsmote.data import (
     MANIFEST_COLUMNS,
     Dataset,
     ManifestRow,
+    Synthetic,
     atomic_output,
+    check_destination,
     class_folder_names,
     load_dataset,
     manifest_path_for,
     read_manifest,
     write_dataset,
     write_manifest,
+    write_output,
 )
 
 
@@ -141,3 +144,66 @@ def test_same_names_in_one_class_are_disambiguated(make_image, tmp_path):
         "img.png",
         "img_1.png",
     ]
+
+
+def _mean_images(X, pairs, method="mean"):
+    """A Synthetic of the rounded means of image pairs, made without any sampler."""
+    a, b = np.array(pairs).T
+
+    def chunks(k):
+        for i in range(0, len(a), k):
+            mean = (X[a[i : i + k]].astype(np.int64) + X[b[i : i + k]]) // 2
+            yield mean.astype(np.uint8)
+
+    return Synthetic(
+        labels=np.zeros(len(a), np.int64), parent_a=a, parent_b=b,
+        gap=np.full(len(a), 0.5), method=method, chunks=chunks,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("dst", ["out", "out.npz"])
+def test_write_output_takes_ready_pixel_chunks(tmp_path, dst, pixels_of):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(6, 4, 4), dtype=np.uint8)
+    ds = Dataset.from_arrays(X, [0, 0, 0, 1, 1, 1])
+    synthetic = _mean_images(X, [(0, 1), (1, 2), (2, 0)])
+    result = write_output(
+        ds, tmp_path / dst, [0, 1, 2, 3], duplicates=[3], duplicates_method="copy",
+        synthetic=synthetic, chunk_size=2,
+    )  # fmt: skip
+    rows = read_manifest(result.manifest)
+    assert [r.method for r in rows] == [""] * 4 + ["copy"] + ["mean"] * 3
+    assert [r.gap for r in rows[4:]] == ["0", "0.5", "0.5", "0.5"]
+    expected = np.concatenate([X[[0, 1, 2, 3, 3]], *synthetic.chunks(3)])
+    if dst.endswith(".npz"):
+        np.testing.assert_array_equal(load_dataset(tmp_path / dst).X, expected)
+    else:
+        for row, pixels in zip(rows, expected, strict=True):
+            np.testing.assert_array_equal(pixels_of(tmp_path / dst / row.path), pixels)
+
+
+def test_write_output_refuses_chunks_that_break_their_promise(tmp_path):
+    X = np.zeros((4, 3, 3), np.uint8)
+    ds = Dataset.from_arrays(X, [0, 0, 1, 1])
+    short = _mean_images(X, [(0, 1), (2, 3)])
+    short.chunks = lambda k: iter([X[:1]])
+    with pytest.raises(RuntimeError, match="held 1 images; the rows promised 2"):
+        write_output(ds, tmp_path / "out.npz", [0, 1, 2, 3], synthetic=short)
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_check_destination_rules(tmp_path, make_folder):
+    assert check_destination(tmp_path / "a.npz") == [
+        tmp_path / "a.npz",
+        tmp_path / "a.manifest.csv",
+    ]
+    (tmp_path / "a.manifest.csv").write_text("")
+    with pytest.raises(UsageError, match=r"a\.manifest\.csv already exists"):
+        check_destination(tmp_path / "a.npz")
+    assert check_destination(tmp_path / "a.npz", overwrite=True)
+    root = make_folder({"x": 2, "y": 2})
+    source = load_dataset(root)
+    for dst in (root, root.parent):
+        with pytest.raises(UsageError, match="would replace the input"):
+            check_destination(dst, overwrite=True, source=source)
+    assert check_destination(tmp_path / "elsewhere", source=source)

@@ -1,6 +1,7 @@
 """The ``pixsmote`` command line: ``inspect``, ``balance``, ``bench``, ``demo``.
 
-Each sub-command lives in its own private module, which exposes
+Each sub-command lives in its own private module (the source options that
+``inspect`` and ``balance`` share in ``_source_options``), which exposes
 ``add_parser(subparsers)`` (registering its arguments, with defaults shown in
 ``--help``) and ``run(args) -> int``. This module only parses, dispatches and
 turns user errors into a message and an exit status: no algorithm lives here.
@@ -13,16 +14,17 @@ import importlib
 import sys
 
 from pixsmote._errors import DataError, UsageError
+from pixsmote._registry import Registry
 
 __all__ = ["main", "COMMANDS"]
 
-#: Sub-command name -> private module implementing it (in the order of ``--help``).
-COMMANDS = {
-    "inspect": "pixsmote.cli._inspect",
-    "balance": "pixsmote.cli._balance",
-    "bench": "pixsmote.cli._bench",
-    "demo": "pixsmote.cli._demo",
-}
+#: Sub-command name -> private module implementing it (in the order of
+#: ``--help``), a :class:`~pixsmote._registry.Registry`. The modules are imported
+#: only when the parser is built.
+COMMANDS = Registry("command")
+for _name in ("inspect", "balance", "bench", "demo"):
+    COMMANDS.add(_name, f"pixsmote.cli._{_name}")
+del _name
 
 
 class _Parser(argparse.ArgumentParser):

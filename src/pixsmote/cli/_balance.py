@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from pixsmote.cli._inspect import (
-    _NO_AUTO_DEFAULT,
+from pixsmote.cli._source_options import (
+    NO_AUTO_DEFAULT,
     add_source_arguments,
     load_source,
     print_skipped,
@@ -22,9 +21,10 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from pixsmote.sampling import SAMPLERS, list_samplers
+    from pixsmote.app import balance_methods
 
-    methods = "; ".join(f"{n}: {SAMPLERS[n].summary}" for n in list_samplers())
+    summaries = balance_methods()
+    methods = "; ".join(f"{n}: {summary}" for n, summary in summaries.items())
     p = subparsers.add_parser(
         "balance",
         help="oversample (or undersample) a dataset and write it to a folder or .npz",
@@ -39,7 +39,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument(
         "--out", metavar="DST", required=True,
         help="output folder, or a .npz file (its manifest goes beside it)"
-        + _NO_AUTO_DEFAULT,
+        + NO_AUTO_DEFAULT,
     )  # fmt: skip
     g.add_argument(
         "--overwrite", action="store_true",
@@ -52,12 +52,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument(
         "--chunk-size", type=int, default=None, metavar="N",
         help="synthetic images produced at a time (default: ~64 MiB of pixels)"
-        + _NO_AUTO_DEFAULT,
+        + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s = p.add_argument_group("sampling")
     s.add_argument(
-        "--method", choices=list_samplers(), default="smote", metavar="NAME",
-        help=f"sampler: {', '.join(list_samplers())}",
+        "--method", choices=list(summaries), default="smote", metavar="NAME",
+        help=f"sampler: {', '.join(summaries)}",
     )  # fmt: skip
     s.add_argument(
         "--strategy", default="auto",
@@ -78,7 +78,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from pixsmote._errors import UsageError
-    from pixsmote.data import balance, format_counts, manifest_path_for
+    from pixsmote.app import balance
+    from pixsmote.data import check_destination, format_counts
 
     if args.k_neighbors < 1:
         raise UsageError(
@@ -88,15 +89,9 @@ def run(args) -> int:
         raise UsageError(
             f"--chunk-size must be at least 1. Got {args.chunk_size} instead."
         )
-    targets = [Path(args.out)]
-    if targets[0].suffix.lower() == ".npz":
-        targets.append(manifest_path_for(targets[0]))
-    for target in targets:  # fail before reading a large dataset
-        if (target.exists() or target.is_symlink()) and not args.overwrite:
-            raise UsageError(
-                f"{target} already exists. Pass --overwrite to replace it, or "
-                "choose another --out."
-            )
+    # Fail before reading a large dataset; `balance` checks again with the
+    # dataset (an output that would replace its own input).
+    check_destination(args.out, overwrite=args.overwrite)
     dataset = load_source(args)
     print_skipped(dataset, sys.stderr)
     result = balance(

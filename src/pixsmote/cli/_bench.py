@@ -30,7 +30,7 @@ are an error); options given on the command line override it.
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench`` and its options."""
-    from pixsmote.bench import DEFAULT_STEPS, list_recipes
+    from pixsmote.app import DEFAULT_STEPS, list_recipes
 
     p = subparsers.add_parser(
         "bench",
@@ -167,12 +167,12 @@ def _parse_seeds(text: str) -> int | list[int]:
 
 
 def build_config(args: argparse.Namespace):
-    """The :class:`~pixsmote.bench.BenchConfig` of parsed arguments.
+    """The :class:`~pixsmote.app.BenchConfig` of parsed arguments.
 
     Values come from the ``--config`` file first, then the options given on the
     command line (which win), then the defaults.
     """
-    from pixsmote.bench import BenchConfig, load_config
+    from pixsmote.app import BenchConfig, load_config
 
     values = load_config(args.config) if args.config else {}
     if values.get("steps") is not None and getattr(args, "epochs", None) is not None:
@@ -190,7 +190,7 @@ def build_config(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Run ``pixsmote bench``; returns the exit status."""
-    from pixsmote.bench import run_bench
+    from pixsmote.app import run_bench
 
     config = build_config(args)
     run_bench(config)

@@ -3,7 +3,7 @@
 Builds the 3-class imbalanced training set from scikit-learn's digits, shows
 its class table and the before/after PCA scatter, balances it with SMOTE,
 trains the same CNN (with MixUp) on the imbalanced and on the balanced set,
-prints the comparison and writes the report. See :mod:`pixsmote.bench._demo`.
+prints the comparison and writes the report. See :func:`pixsmote.app.run_demo`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``demo`` and its options."""
-    from pixsmote.bench._demo import DemoSettings
+    from pixsmote.app import DemoSettings
 
     d = DemoSettings()
     p = subparsers.add_parser(
@@ -58,7 +58,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``pixsmote demo``; returns the exit status."""
-    from pixsmote.bench._demo import DemoSettings, run_demo
+    from pixsmote.app import DemoSettings, run_demo
 
     if args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1. Got {args.seeds} instead.")

@@ -5,11 +5,12 @@ of ``path label`` lines, a ``.npz`` of ``X``/``y`` arrays, or a built-in name
 (``digits``, ``fashion-mnist`` and the protocol splits of :func:`load_split`).
 File-backed datasets decode lazily (:meth:`Dataset.read`). Writers put
 datasets into folders or ``.npz`` files atomically, with a provenance manifest;
-:func:`balance` resamples with a registered sampler while decoding only what the
-sampler needs.
+new images reach them as ready pixel chunks (:class:`Synthetic`), so this
+package knows nothing of how they were made (resampling lives in
+:mod:`pixsmote.app`). :func:`check_destination` holds the rules for where an
+output may go.
 """
 
-from pixsmote.data._balance import BalanceResult, balance, parse_strategy
 from pixsmote.data._builtin import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_DIR,
@@ -18,6 +19,11 @@ from pixsmote.data._builtin import (
     read_idx,
 )
 from pixsmote.data._dataset import Dataset, Split, default_jobs
+from pixsmote.data._destination import (
+    MANIFEST_NAME,
+    check_destination,
+    manifest_path_for,
+)
 from pixsmote.data._folder import read_folder, scan_folder
 from pixsmote.data._io import (
     FITS,
@@ -36,21 +42,22 @@ from pixsmote.data._manifest import (
     write_manifest,
 )
 from pixsmote.data._npz import read_npz
+from pixsmote.data._progress import progress_bar
 from pixsmote.data._splits import SPLITS, SplitSpec, list_splits, load_split
 from pixsmote.data._summary import (
     DatasetSummary,
+    describe_dataset,
     format_counts,
     format_summary,
-    summarize,
 )
 from pixsmote.data._writer import (
     LIST_FILE_NAME,
-    MANIFEST_NAME,
+    Synthetic,
     WriteResult,
     atomic_output,
     class_folder_names,
-    manifest_path_for,
     write_dataset,
+    write_output,
 )
 
 __all__ = [
@@ -82,14 +89,14 @@ __all__ = [
     "FITS",
     # describing
     "DatasetSummary",
-    "summarize",
+    "describe_dataset",
     "format_summary",
     "format_counts",
     # writing
-    "balance",
-    "BalanceResult",
-    "parse_strategy",
+    "check_destination",
     "write_dataset",
+    "write_output",
+    "Synthetic",
     "WriteResult",
     "atomic_output",
     "class_folder_names",
@@ -102,4 +109,5 @@ __all__ = [
     "read_manifest",
     "write_manifest",
     "default_jobs",
+    "progress_bar",
 ]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from pixsmote._errors import UsageError
+from pixsmote._registry import Registry
 from pixsmote.data._builtin import load_digits, load_fashion_mnist
 from pixsmote.data._dataset import Dataset
 from pixsmote.data._folder import read_folder
@@ -16,13 +17,17 @@ from pixsmote.data._splits import SPLITS, load_split
 
 __all__ = ["BUILTIN_DATASETS", "list_builtin", "load_dataset"]
 
-#: Built-in dataset name -> its parts (the first is the default).
-BUILTIN_DATASETS = {"digits": ("all",), "fashion-mnist": ("train", "test")}
+#: Built-in dataset name -> its parts (the first is the default), a
+#: :class:`~pixsmote._registry.Registry`.
+BUILTIN_DATASETS = Registry("built-in dataset")
+BUILTIN_DATASETS.add("digits", ("all",))
+BUILTIN_DATASETS.add("fashion-mnist", ("train", "test"))
 
 
-def list_builtin() -> list[str]:
-    """Names ``load_dataset`` accepts besides paths: datasets, then splits."""
-    return [*BUILTIN_DATASETS, *SPLITS]
+def list_builtin(pattern: str | None = None) -> list[str]:
+    """Names ``load_dataset`` accepts besides paths: datasets, then splits
+    (optionally only those matching the shell-style `pattern`)."""
+    return [*BUILTIN_DATASETS.names(pattern), *SPLITS.names(pattern)]
 
 
 def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pixsmote._errors import UsageError
+from pixsmote._registry import Registry
 from pixsmote.data._builtin import load_digits, load_fashion_mnist
 from pixsmote.data._dataset import Dataset, Split
 
@@ -221,27 +222,28 @@ def _lt100(seed, fashion_mnist_dir):
     return Split(name, train, val, {"test": _official_test(test, name)}, desc)
 
 
-#: Split name -> :class:`SplitSpec`.
-SPLITS = {
-    spec.name: spec
-    for spec in [
-        SplitSpec("seed-3", True, "3 confusable Fashion-MNIST classes, 30/192/80",
-                  _seed3),
-        SplitSpec("digits-seed-3", False, "digits 3/5/8, 18/115/48, no files needed",
-                  _digits_seed3),
-        SplitSpec("fmnist-deepsmote", True, "Fashion-MNIST, DeepSMOTE's 4000..40",
-                  _deepsmote),
-        SplitSpec("fmnist-balanced", True, "fmnist-deepsmote's 9000 images, "
-                  "balanced: the reference", _balanced),
-        SplitSpec("fmnist-lt100", True, "Fashion-MNIST long-tailed, ratio 100",
-                  _lt100),
-    ]
-}  # fmt: skip
+#: Split name -> :class:`SplitSpec` (a :class:`~pixsmote._registry.Registry`).
+SPLITS = Registry("split")
+for _spec in [
+    SplitSpec("seed-3", True, "3 confusable Fashion-MNIST classes, 30/192/80",
+              _seed3),
+    SplitSpec("digits-seed-3", False, "digits 3/5/8, 18/115/48, no files needed",
+              _digits_seed3),
+    SplitSpec("fmnist-deepsmote", True, "Fashion-MNIST, DeepSMOTE's 4000..40",
+              _deepsmote),
+    SplitSpec("fmnist-balanced", True, "fmnist-deepsmote's 9000 images, "
+              "balanced: the reference", _balanced),
+    SplitSpec("fmnist-lt100", True, "Fashion-MNIST long-tailed, ratio 100",
+              _lt100),
+]:  # fmt: skip
+    SPLITS.add(_spec.name, _spec)
+del _spec
 
 
-def list_splits() -> list[str]:
-    """Names of the protocol splits."""
-    return list(SPLITS)
+def list_splits(pattern: str | None = None) -> list[str]:
+    """Names of the protocol splits (optionally only those matching the
+    shell-style `pattern`, e.g. ``"fmnist-*"``)."""
+    return SPLITS.names(pattern)
 
 
 def load_split(name: str, seed: int = 0, fashion_mnist_dir=None) -> Split:

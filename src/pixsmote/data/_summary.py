@@ -9,7 +9,7 @@ import numpy as np
 
 from pixsmote.data._dataset import Dataset
 
-__all__ = ["DatasetSummary", "summarize", "format_summary", "format_counts"]
+__all__ = ["DatasetSummary", "describe_dataset", "format_summary", "format_counts"]
 
 
 @dataclass
@@ -50,7 +50,7 @@ class DatasetSummary:
     skipped: int
 
 
-def summarize(dataset: Dataset) -> DatasetSummary:
+def describe_dataset(dataset: Dataset) -> DatasetSummary:
     """Count a dataset's classes and list its image sizes and modes.
 
     Reads no pixel: labels, and the headers read when the dataset was loaded.

@@ -4,6 +4,10 @@ Everything is written into a temporary folder beside the destination and moved
 into place with :func:`os.replace` at the very end; an exception or Ctrl-C
 removes the temporary folder, so a destination is either complete or absent.
 
+The writers know nothing of how images were made: synthetic images arrive as
+ready pixel chunks with their labels and parents (:class:`Synthetic`), and the
+manifest rows say what the caller tells them.
+
 Images are written by a pool of threads (Pillow and zlib release the GIL while
 encoding, and file copies wait on the disk), with a bounded number of images in
 flight so that memory stays flat however large the output.
@@ -17,14 +21,19 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pixsmote._errors import DataError, UsageError
+from pixsmote._errors import DataError
 from pixsmote.data._dataset import Dataset, default_jobs
+from pixsmote.data._destination import (
+    check_destination,
+    manifest_path_for,
+)
 from pixsmote.data._io import decode_image, encode_png, probe_image
 from pixsmote.data._manifest import ManifestRow, write_manifest
 from pixsmote.data._npz import zip_npy_files
@@ -32,48 +41,19 @@ from pixsmote.data._progress import progress_bar
 
 __all__ = [
     "LIST_FILE_NAME",
-    "MANIFEST_NAME",
     "Synthetic",
     "WriteResult",
     "atomic_output",
     "class_folder_names",
-    "manifest_path_for",
     "write_dataset",
     "write_output",
 ]
 
-#: Manifest file name inside an output folder.
-MANIFEST_NAME = "manifest.csv"
 #: List file (``path label`` lines) inside an output folder.
 LIST_FILE_NAME = "train_balanced.txt"
 
 # Bytes of synthetic pixels produced at a time when no chunk size is given.
 _CHUNK_BYTES = 64 * 2**20
-
-
-def manifest_path_for(dst) -> Path:
-    """Where the manifest of an output goes: inside a folder, beside a ``.npz``.
-
-    ``out/`` -> ``out/manifest.csv``; ``out.npz`` -> ``out.manifest.csv``.
-    """
-    dst = Path(dst)
-    if dst.suffix.lower() == ".npz":
-        return dst.with_name(dst.stem + ".manifest.csv")
-    return dst / MANIFEST_NAME
-
-
-def _check_destination(dst: Path, overwrite: bool) -> list[Path]:
-    """Refuse an existing destination unless `overwrite`; return the targets."""
-    targets = [dst]
-    if dst.suffix.lower() == ".npz":
-        targets.append(manifest_path_for(dst))
-    existing = [t for t in targets if t.exists() or t.is_symlink()]
-    if existing and not overwrite:
-        raise UsageError(
-            f"{existing[0]} already exists. Pass --overwrite (overwrite=True) to "
-            "replace it, or choose another --out."
-        )
-    return targets
 
 
 @contextlib.contextmanager
@@ -94,10 +74,11 @@ def atomic_output(dst, *, overwrite: bool = False):
     Raises
     ------
     UsageError
-        When `dst` exists and `overwrite` is False.
+        When `dst` exists and `overwrite` is False
+        (:func:`~pixsmote.data.check_destination`).
     """
     dst = Path(dst).absolute()
-    targets = _check_destination(dst, overwrite)
+    targets = check_destination(dst, overwrite=overwrite)
     created = []
     parent = dst.parent
     while not parent.exists():
@@ -150,23 +131,37 @@ def class_folder_names(class_names: list[str]) -> list[str]:
 
 @dataclass
 class Synthetic:
-    """Synthetic images to write: ``synthesize(X, plan)``.
+    """New images to write after the originals: their provenance, then pixels.
+
+    The labels and parents are known before any pixel is produced (file names
+    and the manifest are laid out first); the pixels are produced a chunk at a
+    time, in row order, so that memory stays bounded by a chunk.
 
     Attributes
     ----------
-    X : numpy.ndarray
-        The images the plan's ``base``/``neighbor`` index.
-    plan : pixsmote.sampling.Plan
-    index : numpy.ndarray of int64
-        Row of `X` -> index of that image in the dataset.
+    labels : numpy.ndarray of int64, shape (n,)
+    parent_a, parent_b : numpy.ndarray of int64, shape (n,)
+        Dataset indices of each image's two parents.
+    gap : numpy.ndarray of float, shape (n,)
+        Where between its parents each image lies (``parent_a + gap *
+        (parent_b - parent_a)``), as the manifest records it.
     method : str
-        The sampler's registry name.
+        What made them (the manifest's ``method`` column).
+    chunks : callable
+        ``chunks(k)`` yields the pixels of rows ``[0, k)``, ``[k, 2k)``, ... in
+        order: arrays of at most `k` images of the dataset's image shape and
+        dtype.
     """
 
-    X: np.ndarray
-    plan: object
-    index: np.ndarray
+    labels: np.ndarray
+    parent_a: np.ndarray
+    parent_b: np.ndarray
+    gap: np.ndarray
     method: str
+    chunks: Callable[[int], Iterable[np.ndarray]]
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
 
 @dataclass
@@ -207,11 +202,19 @@ def _run_bounded(pool, tasks, limit, update):
         raise
 
 
-def _chunk_rows(X: np.ndarray, chunk_size: int | None) -> int:
+def _chunk_rows(dataset: Dataset, chunk_size: int | None) -> int:
     if chunk_size is not None:
         return max(1, int(chunk_size))
-    per_image = max(1, int(np.prod(X.shape[1:])) * X.dtype.itemsize)
+    per_image = max(1, int(np.prod(dataset.image_shape)) * dataset.dtype.itemsize)
     return max(1, _CHUNK_BYTES // per_image)
+
+
+def _check_chunk_rows(produced: int, expected: int) -> None:
+    """A chunk producer that yields more or fewer rows than promised is a bug."""
+    if produced != expected:
+        raise RuntimeError(
+            f"synthetic chunks held {produced} images; the rows promised {expected}"
+        )
 
 
 def _copy_or_link(src: Path, dst: Path, link: bool) -> None:
@@ -230,6 +233,7 @@ def write_output(
     kept,
     *,
     duplicates=(),
+    duplicates_method: str = "",
     synthetic: Synthetic | None = None,
     overwrite: bool = False,
     jobs: int | None = None,
@@ -255,7 +259,10 @@ def write_output(
         Dataset indices of the originals to write.
     duplicates : array-like of int
         Dataset indices of originals to write once more, as synthetic rows with
-        ``gap`` 0 (random over-sampling).
+        ``gap`` 0 (random over-sampling's copies).
+    duplicates_method : str
+        The manifest's ``method`` of the duplicate rows (required with
+        `duplicates`).
     synthetic : Synthetic, optional
     overwrite : bool, default=False
     jobs : int, optional
@@ -272,7 +279,8 @@ def write_output(
     dst = Path(dst).absolute()
     kept = np.asarray(kept, dtype=np.int64).reshape(-1)
     duplicates = np.asarray(duplicates, dtype=np.int64).reshape(-1)
-    n_syn = 0 if synthetic is None else len(synthetic.plan)
+    if len(duplicates) and not duplicates_method:
+        raise ValueError("duplicates need a duplicates_method for the manifest")
     jobs = jobs or default_jobs()
     to_npz = dst.suffix.lower() == ".npz"
     if not to_npz and dataset.dtype != np.uint8:
@@ -280,18 +288,19 @@ def write_output(
             f"Images of dtype {dataset.dtype} cannot be written as PNG files "
             f"({dataset.name}). Expected uint8; write to a .npz file instead."
         )
-    _check_destination(dst, overwrite)
+    if synthetic is not None and not len(synthetic):
+        synthetic = None
     y_out = np.concatenate(
         [
             dataset.y[kept],
             dataset.y[duplicates],
-            np.asarray(synthetic.plan.cls if n_syn else [], dtype=np.int64),
+            np.asarray([] if synthetic is None else synthetic.labels, dtype=np.int64),
         ]
     )
     with atomic_output(dst, overwrite=overwrite) as tmp:
         writer = _npz_writer if to_npz else _folder_writer
         rows = writer(
-            dataset, dst, tmp, kept, duplicates, synthetic,
+            dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic,
             jobs=jobs, link=link, chunk_size=chunk_size,
             compress_level=compress_level, progress=progress,
         )  # fmt: skip
@@ -323,8 +332,8 @@ def _parent_refs(dataset, out_ref):
 
 
 def _folder_writer(
-    dataset, dst, tmp, kept, duplicates, synthetic, *, jobs, link, chunk_size,
-    compress_level, progress,
+    dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic, *, jobs,
+    link, chunk_size, compress_level, progress,
 ):  # fmt: skip
     folders = class_folder_names(dataset.class_names)
     safe_labels = folders  # list-file labels must hold no spaces
@@ -373,9 +382,7 @@ def _folder_writer(
         out_ref[int(i)] = rel
         original_rel.append(rel)
         rows.append(ManifestRow(rel, safe_labels[dataset.y[i]], "original"))
-    width = max(
-        6, len(str(len(duplicates) + (len(synthetic.plan) if synthetic else 0)))
-    )
+    width = max(6, len(str(len(duplicates) + (len(synthetic) if synthetic else 0))))
     counter = 0
 
     def synthetic_name(label, suffix=".png"):
@@ -396,21 +403,19 @@ def _folder_writer(
         dup_rel.append(rel)
         rows.append(
             ManifestRow(rel, safe_labels[dataset.y[i]], "synthetic", ref(i), ref(i),
-                        "0", "ros")
+                        "0", duplicates_method)
         )  # fmt: skip
     syn_rel = []
-    if synthetic is not None and len(synthetic.plan):
-        plan, index = synthetic.plan, synthetic.index
-        gaps = plan.effective_gap
-        for r in range(len(plan)):
-            label = int(plan.cls[r])
+    if synthetic is not None:
+        for r in range(len(synthetic)):
+            label = int(synthetic.labels[r])
             rel = synthetic_name(label)
             syn_rel.append(rel)
             rows.append(
                 ManifestRow(
                     rel, safe_labels[label], "synthetic",
-                    ref(index[plan.base[r]]), ref(index[plan.neighbor[r]]),
-                    repr(float(gaps[r])), synthetic.method,
+                    ref(synthetic.parent_a[r]), ref(synthetic.parent_b[r]),
+                    repr(float(synthetic.gap[r])), synthetic.method,
                 )
             )  # fmt: skip
 
@@ -420,15 +425,15 @@ def _folder_writer(
         for i, rel in zip(duplicates, dup_rel, strict=True):
             yield lambda i=int(i), rel=rel: write_original(i, rel)
         if syn_rel:
-            from pixsmote.sampling import synthesize
-
-            step = _chunk_rows(synthetic.X, chunk_size)
-            for a in range(0, len(syn_rel), step):
-                pixels = synthesize(synthetic.X, synthetic.plan[a : a + step])
-                for j, rel in enumerate(syn_rel[a : a + step]):
+            step = _chunk_rows(dataset, chunk_size)
+            a = 0
+            for pixels in synthetic.chunks(step):
+                for j, rel in enumerate(syn_rel[a : a + len(pixels)]):
                     yield lambda p=pixels[j], rel=rel: encode_png(
                         p, tmp / rel, compress_level
                     )
+                a += len(pixels)
+            _check_chunk_rows(a, len(syn_rel))
 
     with progress_bar(len(rows), f"writing {dst.name}", enabled=progress) as bar:
         with ThreadPoolExecutor(jobs) as pool:
@@ -437,10 +442,10 @@ def _folder_writer(
 
 
 def _npz_writer(
-    dataset, dst, tmp, kept, duplicates, synthetic, *, jobs, link, chunk_size,
-    compress_level, progress,
+    dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic, *, jobs,
+    link, chunk_size, compress_level, progress,
 ):  # fmt: skip
-    n_syn = 0 if synthetic is None else len(synthetic.plan)
+    n_syn = 0 if synthetic is None else len(synthetic)
     n_out = len(kept) + len(duplicates) + n_syn
     shape = (n_out, *dataset.image_shape)
     X_file = tmp / "X.npy"
@@ -458,24 +463,20 @@ def _npz_writer(
     for i in duplicates:
         rows.append(
             ManifestRow(str(pos), names[dataset.y[i]], "synthetic", ref(i), ref(i),
-                        "0", "ros")
+                        "0", duplicates_method)
         )  # fmt: skip
         pos += 1
-    if n_syn:
-        plan, index = synthetic.plan, synthetic.index
-        gaps = plan.effective_gap
-        for r in range(n_syn):
-            rows.append(
-                ManifestRow(
-                    str(pos), names[int(plan.cls[r])], "synthetic",
-                    ref(index[plan.base[r]]), ref(index[plan.neighbor[r]]),
-                    repr(float(gaps[r])), synthetic.method,
-                )
-            )  # fmt: skip
-            pos += 1
+    for r in range(n_syn):
+        rows.append(
+            ManifestRow(
+                str(pos), names[int(synthetic.labels[r])], "synthetic",
+                ref(synthetic.parent_a[r]), ref(synthetic.parent_b[r]),
+                repr(float(synthetic.gap[r])), synthetic.method,
+            )
+        )  # fmt: skip
+        pos += 1
 
-    per_image = max(1, int(np.prod(dataset.image_shape)) * dataset.dtype.itemsize)
-    step = max(1, chunk_size or _CHUNK_BYTES // per_image)
+    step = _chunk_rows(dataset, chunk_size)
     originals = np.concatenate([kept, duplicates])
     with progress_bar(n_out, f"writing {dst.name}", enabled=progress) as bar:
         for a in range(0, len(originals), step):
@@ -483,21 +484,18 @@ def _npz_writer(
             dataset.read(part, jobs=jobs, out=X_out[a : a + len(part)])
             bar(len(part))
         if n_syn:
-            from pixsmote.sampling import synthesize
-
-            start = len(originals)
-            for a in range(0, n_syn, step):
-                b = min(n_syn, a + step)
-                synthesize(
-                    synthetic.X, synthetic.plan[a:b], out=X_out[start + a : start + b]
-                )
-                bar(b - a)
+            a = len(originals)
+            for pixels in synthetic.chunks(step):
+                X_out[a : a + len(pixels)] = pixels
+                a += len(pixels)
+                bar(len(pixels))
+            _check_chunk_rows(a - len(originals), n_syn)
     X_out.flush()
     del X_out
     y_out = np.concatenate(
         [
             dataset.y[originals],
-            np.asarray(synthetic.plan.cls if n_syn else [], dtype=np.int64),
+            np.asarray(synthetic.labels if n_syn else [], dtype=np.int64),
         ]
     )
     np.save(tmp / "y.npy", y_out.astype(np.int64))

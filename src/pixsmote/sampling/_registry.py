@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pixsmote._errors import UsageError
+from pixsmote._registry import Registry
 from pixsmote.sampling._adasyn import ADASYN
 from pixsmote.sampling._combine import SMOTEENN, SMOTETomek
 from pixsmote.sampling._filter import SVMSMOTE, BorderlineSMOTE
@@ -35,6 +36,8 @@ class SamplerSpec:
     params : dict
         Constructor arguments that distinguish this entry (e.g. ``kind``).
     kind : {"over", "under", "combine"}
+        The imbalanced-learn module the sampler's counterpart lives in
+        (over-sampling, under-sampling, or a combination of both).
     synthetic : bool
         Whether it synthesises new samples (has a non-empty plan).
     class_local : bool
@@ -98,20 +101,39 @@ _SPECS = [
     ),
 ]
 
-#: Image samplers by registry name.
-SAMPLERS: dict[str, SamplerSpec] = {s.name: s for s in _SPECS}
+#: Image samplers by registry name (a :class:`~pixsmote._registry.Registry` of
+#: :class:`SamplerSpec`).
+SAMPLERS = Registry("sampler")
+for _spec in _SPECS:
+    SAMPLERS.add(_spec.name, _spec)
 
 #: Samplers for 2-D mixed/categorical tabular data only (not for images).
-TABULAR_SAMPLERS: dict[str, SamplerSpec] = {
-    "smotenc": SamplerSpec("smotenc", SMOTENC, summary="SMOTE-NC (tabular)"),
-    "smoten": SamplerSpec("smoten", SMOTEN, summary="SMOTE-N (tabular)"),
-}
+TABULAR_SAMPLERS = Registry("tabular sampler")
+TABULAR_SAMPLERS.add(
+    "smotenc", SamplerSpec("smotenc", SMOTENC, summary="SMOTE-NC (tabular)")
+)
+TABULAR_SAMPLERS.add(
+    "smoten", SamplerSpec("smoten", SMOTEN, summary="SMOTE-N (tabular)")
+)
+del _spec
 
 
-def list_samplers(*, synthetic: bool | None = None) -> list[str]:
-    """Names of the image samplers, optionally only those that do (not) synthesise."""
+def list_samplers(
+    pattern: str | None = None, *, synthetic: bool | None = None
+) -> list[str]:
+    """Names of the image samplers, in registration order.
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Only names matching this shell-style pattern (e.g. ``"smote*"``).
+    synthetic : bool, optional
+        Only samplers that do (True) or do not (False) synthesise new images.
+    """
     return [
-        n for n, s in SAMPLERS.items() if synthetic is None or s.synthetic == synthetic
+        n
+        for n in SAMPLERS.names(pattern)
+        if synthetic is None or SAMPLERS[n].synthetic == synthetic
     ]
 
 
@@ -124,13 +146,9 @@ def get_sampler(name: str, **params):
     ignored by the random samplers, which have no neighbours, so one CLI can
     drive every sampler. Any other unknown parameter is a ``UsageError``.
     """
-    try:
-        spec = SAMPLERS[name]
-    except KeyError:
-        raise UsageError(
-            f"Unknown sampler {name!r}. Expected one of {sorted(SAMPLERS)}. "
-            f"Got {name!r} instead."
-        ) from None
+    if not isinstance(name, str) or name not in SAMPLERS:
+        raise SAMPLERS.unknown(name, context=f" {name!r}")
+    spec = SAMPLERS[name]
     accepted = spec.cls().get_params(deep=False)
     kw = {**spec.params}
     for key, value in params.items():

@@ -16,9 +16,9 @@
   demand, so nothing is stored and memory does not grow with the synthetic set.
 * :class:`ClassBalancedSampler` yields class-balanced batches of the original
   data (random over-sampling without copies).
-* :func:`epoch_arrays` / :func:`online_train_data` give one epoch as arrays, the
-  ``epoch -> (X, y)`` callable :func:`pixsmote.train.fit` accepts, for the
-  ``online-<sampler>`` recipes (:func:`list_online_recipes`).
+* :func:`epoch_arrays` / :class:`EpochArrays` give one epoch as arrays, the
+  ``epoch -> (X, y)`` callable :func:`pixsmote.train.fit` accepts (the
+  ``online-<sampler>`` recipes of :mod:`pixsmote.app` are built on it).
 """
 
 from pixsmote.torch._balanced import ClassBalancedSampler
@@ -28,19 +28,11 @@ from pixsmote.torch._dataset import (
     epoch_arrays,
     epoch_random_state,
 )
-from pixsmote.torch._recipes import (
-    ONLINE_PREFIX,
-    list_online_recipes,
-    online_train_data,
-)
 
 __all__ = [
     "ClassBalancedSampler",
     "EpochArrays",
-    "ONLINE_PREFIX",
     "ResampledDataset",
     "epoch_arrays",
     "epoch_random_state",
-    "list_online_recipes",
-    "online_train_data",
 ]

@@ -23,6 +23,7 @@ Conventions shared by the pieces:
   ACSA (ties: the later epoch).
 """
 
+from pixsmote._registry import Registry
 from pixsmote.train._augment import (
     AUGMENTATIONS,
     Augmentation,
@@ -45,7 +46,6 @@ from pixsmote.train._losses import (
 )
 from pixsmote.train._metrics import compute_metrics, confusion_matrix
 from pixsmote.train._models import MODELS, get_model, list_models
-from pixsmote.train._registry import Registry
 
 __all__ = [
     "AUGMENTATIONS",

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from pixsmote._errors import UsageError
-from pixsmote.train._registry import Registry
+from pixsmote._registry import Registry
 
 __all__ = [
     "AUGMENTATIONS",
@@ -469,9 +469,10 @@ AUGMENTATIONS.register("mixup")(MixUp)
 AUGMENTATIONS.register("cutmix")(CutMix)
 
 
-def list_augmentations() -> list[str]:
-    """Names of the registered augmentations, in registration order."""
-    return list(AUGMENTATIONS)
+def list_augmentations(pattern: str | None = None) -> list[str]:
+    """Names of the registered augmentations, in registration order (optionally only
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    return AUGMENTATIONS.names(pattern)
 
 
 def get_augmentation(name: str, image_size, channels: int, **kw) -> Augmentation:

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pixsmote._errors import UsageError
-from pixsmote.train._registry import Registry
+from pixsmote._registry import Registry
 
 __all__ = [
     "LOSSES",
@@ -272,9 +272,10 @@ class _SmoothedCE(Loss):
         )
 
 
-def list_losses() -> list[str]:
-    """Names of the registered losses, in registration order."""
-    return list(LOSSES)
+def list_losses(pattern: str | None = None) -> list[str]:
+    """Names of the registered losses, in registration order (optionally only
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    return LOSSES.names(pattern)
 
 
 def get_loss(name: str, class_counts, **kw) -> Loss:

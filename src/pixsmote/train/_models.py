@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pixsmote._errors import UsageError
-from pixsmote.train._registry import Registry
+from pixsmote._registry import Registry
 
 __all__ = ["MODELS", "NormedLinear", "get_model", "list_models"]
 
@@ -251,9 +251,10 @@ def googlenet(in_channels, n_classes, image_size, head_scale=None):
     return GoogLeNet(in_channels, n_classes, image_size, head_scale)
 
 
-def list_models() -> list[str]:
-    """Names of the registered models, in registration order."""
-    return list(MODELS)
+def list_models(pattern: str | None = None) -> list[str]:
+    """Names of the registered models, in registration order (optionally only
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    return MODELS.names(pattern)
 
 
 def get_model(

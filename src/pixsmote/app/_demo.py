@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import UsageError
-from pixsmote.bench._balance import balance_training
-from pixsmote.bench._config import BenchConfig
-from pixsmote.bench._data import resolve_data
-from pixsmote.bench._recipes import parse_recipe
-from pixsmote.bench._runner import BenchResult, limit_threads, run_bench
+from pixsmote.app._bench_balance import balance_training
+from pixsmote.app._bench_config import BenchConfig
+from pixsmote.app._bench_data import resolve_data
+from pixsmote.app._bench_recipes import parse_recipe
+from pixsmote.app._bench_runner import BenchResult, limit_threads, run_bench
 
 __all__ = ["DEMO_SPLIT", "DemoResult", "DemoSettings", "run_demo", "MARKER"]
 
@@ -60,7 +60,7 @@ class DemoSettings:
     model, aug : str
     threads : int
         CPU threads for torch: one, as 8x8 images are too small to split a
-        batch's work (see :class:`~pixsmote.bench.BenchConfig`).
+        batch's work (see :class:`~pixsmote.app.BenchConfig`).
     progress : bool
     """
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pixsmote._errors import UsageError
-from pixsmote.bench import BenchConfig, load_config, resolve_steps
+from pixsmote.app import BenchConfig, load_config, resolve_steps
 
 
 def test_toml_keys(tmp_path):

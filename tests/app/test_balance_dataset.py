@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from pixsmote._errors import UsageError
-from pixsmote.data import Dataset, balance, load_dataset, read_manifest
+from pixsmote.app import balance
+from pixsmote.data import Dataset, load_dataset, read_manifest
 from pixsmote.sampling import SAMPLERS, list_samplers, synthesize
 
 

@@ -41,16 +41,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pixsmote._errors import UsageError
+from pixsmote._registry import Registry
 from pixsmote.sampling import SAMPLERS
 
 __all__ = [
+    "ONLINE_PREFIX",
     "RECIPES",
     "Recipe",
     "RecipeSpec",
+    "list_online_recipes",
     "list_recipes",
     "parse_recipe",
     "parse_recipes",
 ]
+
+#: Online recipe names are this prefix plus a synthetic sampler's registry name.
+ONLINE_PREFIX = "online-"
 
 #: Keys of a recipe string that override the bench's training settings.
 TRAINING_KEYS = ("aug", "loss")
@@ -80,44 +86,64 @@ class RecipeSpec:
     summary: str = ""
 
 
-def _build_registry() -> dict[str, RecipeSpec]:
-    specs = [RecipeSpec("none", "none", summary="no balancing (imbalanced data)")]
-    specs.append(
-        RecipeSpec("undersample", "sampler", "rus", "random under-sampling (= rus)")
+def _build_registry() -> Registry:
+    recipes = Registry("recipe")
+    recipes.add(
+        "none", RecipeSpec("none", "none", summary="no balancing (imbalanced data)")
+    )
+    recipes.add(
+        "undersample",
+        RecipeSpec("undersample", "sampler", "rus", "random under-sampling (= rus)"),
     )
     for name, spec in SAMPLERS.items():
-        specs.append(RecipeSpec(name, "sampler", name, spec.summary))
+        recipes.add(name, RecipeSpec(name, "sampler", name, spec.summary))
     for name, spec in SAMPLERS.items():
         if spec.synthetic:
-            specs.append(
-                RecipeSpec(
-                    f"online-{name}",
-                    "online",
-                    name,
-                    f"{spec.summary}, a fresh plan every epoch",
-                )
-            )
-    specs.append(
+            online = ONLINE_PREFIX + name
+            summary = f"{spec.summary}, a fresh plan every epoch"
+            recipes.add(online, RecipeSpec(online, "online", name, summary))
+    recipes.add(
+        "imblearn-smote",
         RecipeSpec(
             "imblearn-smote",
             "imblearn",
             None,
             "imbalanced-learn SMOTE on flattened uint8 pixels (the naive way)",
-        )
+        ),
     )
-    return {s.name: s for s in specs}
+    return recipes
 
 
-#: Recipe name -> :class:`RecipeSpec`, in listing order.
-RECIPES: dict[str, RecipeSpec] = _build_registry()
+#: Recipe name -> :class:`RecipeSpec`, in listing order: offline samplers,
+#: online samplers and the others in one :class:`~pixsmote._registry.Registry`.
+RECIPES = _build_registry()
 
 #: Names that repeat another recipe (left out of ``all``).
 ALIASES = frozenset({"undersample"})
 
 
-def list_recipes(kind: str | None = None) -> list[str]:
-    """Names of the registered recipes, optionally only those of one ``kind``."""
-    return [n for n, s in RECIPES.items() if kind is None or s.kind == kind]
+def list_recipes(kind: str | None = None, pattern: str | None = None) -> list[str]:
+    """Names of the registered recipes, in listing order.
+
+    Parameters
+    ----------
+    kind : {"none", "sampler", "online", "imblearn"}, optional
+        Only the recipes of this kind (see :class:`RecipeSpec`).
+    pattern : str, optional
+        Only names matching this shell-style pattern (e.g. ``"*smote*"``).
+    """
+    names = RECIPES.names(pattern)
+    return [n for n in names if kind is None or RECIPES[n].kind == kind]
+
+
+def list_online_recipes() -> list[str]:
+    """``online-<name>`` for every SMOTE-family sampler of the registry.
+
+    E.g. ``online-smote``, ``online-borderline1``, ..., ``online-smote-tomek``;
+    random over/under-sampling have no online recipe (nothing to re-synthesise;
+    :class:`~pixsmote.torch.ClassBalancedSampler` is their online form).
+    """
+    return list_recipes("online")
 
 
 @dataclass(frozen=True)
@@ -201,10 +227,8 @@ def parse_recipe(text: str) -> Recipe:
     name, _, rest = text.strip().partition(":")
     name = name.strip()
     if name not in RECIPES:
-        raise UsageError(
-            f"Unknown recipe. Expected one of {list(RECIPES)} (optionally followed "
-            f"by ':aug=...,loss=...'). Got {name!r} instead."
-        )
+        hint = " (optionally followed by ':aug=...,loss=...')"
+        raise RECIPES.unknown(name, hint=hint)
     spec = RECIPES[name]
     overrides: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):

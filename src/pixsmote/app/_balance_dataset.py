@@ -1,5 +1,8 @@
 """Balance a dataset with a registered sampler and write the result to disk.
 
+The ``pixsmote balance`` pipeline: it joins the sampler registry
+(:mod:`pixsmote.sampling`) with the readers and writers of :mod:`pixsmote.data`.
+
 The labels are known before any pixel is decoded, so the sampling strategy is
 resolved on the label counts first. A *class-local* sampler (SMOTE, random
 over-sampling: see ``SamplerSpec.class_local``) then only sees the classes it
@@ -18,11 +21,27 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError, PixsmoteError, UsageError
-from pixsmote.data._dataset import Dataset
-from pixsmote.data._progress import progress_bar
-from pixsmote.data._writer import Synthetic, write_output
+from pixsmote.data import (
+    Dataset,
+    Synthetic,
+    check_destination,
+    progress_bar,
+    write_output,
+)
+from pixsmote.sampling import (
+    SAMPLERS,
+    Plan,
+    get_sampler,
+    list_samplers,
+    synthesize,
+)
 
-__all__ = ["BalanceResult", "balance", "parse_strategy"]
+__all__ = ["BalanceResult", "balance", "balance_methods", "parse_strategy"]
+
+
+def balance_methods() -> dict[str, str]:
+    """The samplers ``balance`` takes: registry name -> one-line summary."""
+    return {name: SAMPLERS[name].summary for name in list_samplers()}
 
 
 def parse_strategy(text):
@@ -67,22 +86,6 @@ class BalanceResult:
     n_decoded: int
     time_s: float
     skipped: list = field(default_factory=list)
-
-
-def _check_not_inside(dataset: Dataset, dst: Path) -> None:
-    """Refuse writing over the input (``--overwrite`` would delete it)."""
-    if dataset.root is None and dataset.paths is None:
-        source = Path(dataset.name) if Path(dataset.name).exists() else None
-    else:
-        source = dataset.root
-    if source is None:
-        return
-    source, target = source.resolve(), dst.resolve()
-    if source == target or source.is_relative_to(target):
-        raise UsageError(
-            f"--out {dst} would replace the input {source}. Expected a "
-            "destination outside the input. Got the input itself instead."
-        )
 
 
 def balance(
@@ -136,8 +139,6 @@ def balance(
     """
     from imblearn.utils import check_sampling_strategy
 
-    from pixsmote.sampling import SAMPLERS, get_sampler, list_samplers
-
     start = time.perf_counter()
     if method not in SAMPLERS:
         raise UsageError(
@@ -145,12 +146,7 @@ def balance(
         )
     spec = SAMPLERS[method]
     dst = Path(dst).absolute()
-    if (dst.exists() or dst.is_symlink()) and not overwrite:
-        raise UsageError(
-            f"{dst} already exists. Pass --overwrite (overwrite=True) to replace "
-            "it, or choose another --out."
-        )
-    _check_not_inside(dataset, dst)
+    check_destination(dst, overwrite=overwrite, source=dataset)
     sampling_strategy = parse_strategy(sampling_strategy)
     y = dataset.y
     counts = dataset.counts
@@ -159,18 +155,10 @@ def balance(
             f"{dataset.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
+    # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
+    # inner SMOTE too.
     params = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
-    if "smote" in spec.cls().get_params(deep=False):
-        # SMOTE-ENN and SMOTE-Tomek take their k through a SMOTE instance.
-        from pixsmote.sampling import SMOTE
-
-        params["smote"] = SMOTE(
-            sampling_strategy=sampling_strategy,
-            random_state=seed,
-            k_neighbors=k_neighbors,
-            neighbor_space=neighbor_space,
-        )
 
     try:
         if spec.class_local and spec.kind == "over":
@@ -218,10 +206,12 @@ def balance(
         kept = sub[kept_sub[first]]
     synthetic = None
     if plan is not None and len(plan):
-        synthetic = Synthetic(X_sub, plan, sub, method)
+        synthetic = _synthetic(X_sub, plan, sub, method)
     result = write_output(
         dataset, dst, kept,
-        duplicates=duplicates, synthetic=synthetic, overwrite=overwrite,
+        # only random over-sampling repeats an original
+        duplicates=duplicates, duplicates_method="ros",
+        synthetic=synthetic, overwrite=overwrite,
         jobs=jobs, link=link, chunk_size=chunk_size, progress=progress,
     )  # fmt: skip
     return BalanceResult(
@@ -236,4 +226,26 @@ def balance(
         n_decoded=len(sub),
         time_s=time.perf_counter() - start,
         skipped=list(dataset.skipped),
+    )
+
+
+def _synthetic(X: np.ndarray, plan: Plan, index: np.ndarray, method: str) -> Synthetic:
+    """The writer's view of ``synthesize(X, plan)``: provenance now, pixels later.
+
+    `index` maps a row of `X` to its dataset index (the manifest names parents
+    by dataset index); pixels are synthesised one chunk at a time as the writer
+    asks for them.
+    """
+
+    def chunks(step: int):
+        for a in range(0, len(plan), step):
+            yield synthesize(X, plan[a : a + step])
+
+    return Synthetic(
+        labels=np.asarray(plan.cls, dtype=np.int64),
+        parent_a=index[plan.base],
+        parent_b=index[plan.neighbor],
+        gap=plan.effective_gap,
+        method=method,
+        chunks=chunks,
     )

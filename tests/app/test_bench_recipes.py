@@ -3,7 +3,7 @@
 import pytest
 
 from pixsmote._errors import UsageError
-from pixsmote.bench import RECIPES, list_recipes, parse_recipe, parse_recipes
+from pixsmote.app import RECIPES, list_recipes, parse_recipe, parse_recipes
 from pixsmote.sampling import SAMPLERS
 
 

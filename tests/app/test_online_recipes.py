@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from pixsmote._errors import UsageError
+from pixsmote.app import list_online_recipes, online_train_data
 from pixsmote.sampling import list_samplers
-from pixsmote.torch import EpochArrays, list_online_recipes, online_train_data
+from pixsmote.torch import EpochArrays
 
 
 def test_one_online_recipe_per_smote_family_sampler():

@@ -10,10 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from pixsmote._errors import DataError
-from pixsmote.bench._recipes import Recipe
+from pixsmote._errors import DataError, UsageError
+from pixsmote.app._bench_recipes import (
+    ONLINE_PREFIX,
+    Recipe,
+    list_online_recipes,
+)
 
-__all__ = ["Balanced", "balance_training"]
+__all__ = ["Balanced", "balance_training", "online_train_data"]
 
 
 @dataclass
@@ -86,6 +90,52 @@ def _imblearn(params: dict, X, y, seed: int):
     return X_res, np.asarray(y_res, dtype=np.int64), synthetic, None
 
 
+def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params):
+    """Training data for :func:`pixsmote.train.fit` under an online recipe.
+
+    Parameters
+    ----------
+    recipe : str
+        One of :func:`list_online_recipes`, e.g. ``"online-smote"``.
+    X, y
+        Training images and labels, as for
+        :class:`~pixsmote.torch.ResampledDataset`.
+    seed : int, default=0
+        Seeds the sampler and every epoch's plan.
+    **sampler_params
+        Passed to :func:`pixsmote.sampling.get_sampler` (e.g. ``k_neighbors``,
+        ``neighbor_space``).
+
+    Returns
+    -------
+    pixsmote.torch.EpochArrays
+        A callable ``epoch -> (X_epoch uint8, y_epoch int64)`` with a fresh plan
+        per epoch; its ``dataset`` attribute is the ``ResampledDataset``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixsmote.app import online_train_data
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 8, 8), dtype=np.uint8)
+    >>> y = np.array([0] * 30 + [1] * 10)
+    >>> data = online_train_data("online-smote", X, y, seed=0)
+    >>> X0, y0 = data(0)
+    >>> X0.shape, X0.dtype, np.bincount(y0).tolist()
+    ((60, 8, 8), dtype('uint8'), [30, 30])
+    """
+    from pixsmote.sampling import get_sampler
+    from pixsmote.torch import EpochArrays, ResampledDataset
+
+    recipes = list_online_recipes()
+    if recipe not in recipes:
+        raise UsageError(f"recipe must be one of {recipes}. Got {recipe!r} instead.")
+    sampler = get_sampler(
+        recipe[len(ONLINE_PREFIX) :], random_state=seed, **sampler_params
+    )
+    return EpochArrays(ResampledDataset(X, y, sampler=sampler, seed=seed))
+
+
 def balance_training(
     recipe: Recipe, X: np.ndarray, y: np.ndarray, seed: int
 ) -> Balanced:
@@ -98,7 +148,7 @@ def balance_training(
         The original training set (uint8 images, int labels).
     seed : int
         The run's seed: the sampler's ``random_state`` (online recipes: the
-        seed of :func:`pixsmote.torch.online_train_data`, which derives each
+        seed of :func:`online_train_data`, which derives each
         epoch's plan from ``(seed, epoch)``).
 
     Returns
@@ -120,11 +170,7 @@ def balance_training(
     # online: pixsmote.torch draws a fresh plan each epoch from (seed, epoch),
     # reusing one neighbour graph; epoch 0 is built now for the report and the
     # class counts, and handed to the training loop without being rebuilt.
-    from pixsmote.torch import online_train_data
-
-    arrays = online_train_data(
-        f"online-{spec.sampler}", X, y, seed=seed, **recipe.params
-    )
+    arrays = online_train_data(spec.name, X, y, seed=seed, **recipe.params)
     X0, y0 = arrays(0)
     idx, plan = arrays.dataset.epoch_plan(0)
     elapsed = time.perf_counter() - t0

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from pixsmote._errors import UsageError
-from pixsmote.bench._balance import Balanced, balance_training
-from pixsmote.bench._config import DEFAULT_STEPS, BenchConfig
-from pixsmote.bench._data import BenchData, resolve_data
-from pixsmote.bench._recipes import Recipe
+from pixsmote.app._bench_balance import Balanced, balance_training
+from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
+from pixsmote.app._bench_data import BenchData, resolve_data
+from pixsmote.app._bench_recipes import Recipe
 
 __all__ = [
     "BenchResult",

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pixsmote._errors import UsageError
-from pixsmote.bench import BenchConfig, run_bench
+from pixsmote.app import BenchConfig, run_bench
 
 
 def _config(out, **kw):
@@ -109,8 +109,8 @@ def test_parallel_benches_take_distinct_folder_numbers(tmp_path):
     # study.py runs benches side by side into one out: numbering is locked.
     import threading
 
-    from pixsmote.bench import parse_recipe
-    from pixsmote.bench._runner import _recipe_dir
+    from pixsmote.app import parse_recipe
+    from pixsmote.app._bench_runner import _recipe_dir
 
     names = ["none", "ros", "smote", "rus", "adasyn", "smote-enn", "svm-smote"]
     got, barrier = {}, threading.Barrier(len(names))
@@ -135,8 +135,8 @@ def test_parallel_benches_take_distinct_folder_numbers(tmp_path):
 def test_stale_lock_is_taken_over(tmp_path):
     import os
 
-    from pixsmote.bench import parse_recipe
-    from pixsmote.bench._runner import _recipe_dir
+    from pixsmote.app import parse_recipe
+    from pixsmote.app._bench_runner import _recipe_dir
 
     lock = tmp_path / ".bench.lock"
     lock.write_text("")

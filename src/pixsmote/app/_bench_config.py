@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pixsmote._errors import UsageError
-from pixsmote.bench._recipes import Recipe, parse_recipes
+from pixsmote.app._bench_recipes import Recipe, parse_recipes
 
 __all__ = ["BenchConfig", "load_config", "DEFAULT_STEPS"]
 
@@ -29,7 +29,7 @@ class BenchConfig:
         protocol split name (``digits-seed-3``, ``seed-3``, ...), which also
         gives the validation and test sets.
     recipes : list of str
-        Recipe strings (see :mod:`pixsmote.bench._recipes`).
+        Recipe strings (see :mod:`pixsmote.app._bench_recipes`).
     val : str, optional
         Validation data. Default: the split's, or a stratified 10 % of `train`
         held out (at least one image of each class with two or more).

@@ -1,4 +1,4 @@
-"""Shared fixtures of the bench tests: small digits datasets as .npz files."""
+"""Shared fixtures of the app tests: small digits .npz files, tiny images."""
 
 import numpy as np
 import pytest
@@ -48,3 +48,16 @@ def digits_npz(tmp_path_factory):
             ["3", "7"],
         ),
     }
+
+
+@pytest.fixture
+def images():
+    """Smooth class-dependent uint8 images (30/10/14 of 6x6): enough for kNN, tiny."""
+    rng = np.random.default_rng(0)
+    X, y = [], []
+    for c, n in enumerate((30, 10, 14)):
+        proto = rng.uniform(0, 1, size=(6, 6))
+        imgs = np.clip(proto + rng.normal(0, 0.15, size=(n, 6, 6)), 0, 1)
+        X.append(np.rint(imgs * 255).astype(np.uint8))
+        y += [c] * n
+    return np.concatenate(X), np.array(y)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pixsmote._errors import DataError
-from pixsmote.bench import (
+from pixsmote.app import (
     balance_training,
     holdout_split,
     parse_recipe,
