@@ -41,6 +41,8 @@ def dataset_from_files(
     fit: str = "resize",
     skip_bad: bool = False,
     jobs: int | None = None,
+    sources=None,
+    list_file=None,
 ) -> Dataset:
     """Probe `paths` and build a file-backed dataset.
 
@@ -65,6 +67,8 @@ def dataset_from_files(
         instead of failing on the first one.
     jobs : int, optional
         Threads that read headers.
+    sources, list_file
+        Where the list of files came from (see :class:`Dataset`).
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"mode must be one of {MODES}. Got {mode!r} instead.")
@@ -130,4 +134,6 @@ def dataset_from_files(
         sizes_found=sizes,
         skipped=skipped,
         verified=skip_bad,
+        sources=sources,
+        list_file=list_file,
     )

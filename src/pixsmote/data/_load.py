@@ -51,8 +51,9 @@ def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:
         for x in dataset.X
     ]  # fmt: skip
     return Dataset(
-        dataset.y, dataset.class_names, X=np.stack(images), name=dataset.name
-    )
+        dataset.y, dataset.class_names, X=np.stack(images), name=dataset.name,
+        sources=dataset.sources,
+    )  # fmt: skip
 
 
 def load_dataset(

@@ -49,7 +49,9 @@ def read_npz(path) -> Dataset:
             f"{path}: with class_names, y must hold integers 0..{len(names) - 1}. "
             f"Got {y.dtype} values {y.min()!r}..{y.max()!r} instead."
         )
-    return Dataset.from_arrays(X, y, names, name=str(path))
+    dataset = Dataset.from_arrays(X, y, names, name=str(path))
+    dataset.sources = [path.absolute()]
+    return dataset
 
 
 def zip_npy_files(files: dict[str, Path], dst: Path) -> None:
