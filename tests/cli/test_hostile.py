@@ -37,7 +37,8 @@ def _folder(root, counts, mode="RGB", shape=(10, 8), ext=".png"):
         (root / cls).mkdir(parents=True)
         for j in range(n):
             size = shape if mode == "L" else (*shape, 3)
-            pixels = rng.integers(20 * label, 20 * label + 100, size, dtype=np.uint8)
+            low = 20 * (label % 8)  # stays below 256 for any number of classes
+            pixels = rng.integers(low, low + 100, size, dtype=np.uint8)
             Image.fromarray(pixels).save(root / cls / f"{j}{ext}")
     return root
 

@@ -39,6 +39,7 @@ from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
+from pixsmote.data import check_run_folder, read_marker, write_marker
 
 __all__ = [
     "BenchResult",
@@ -254,12 +255,15 @@ def run_bench(
     Raises
     ------
     UsageError
-        Bad settings (see :meth:`BenchConfig.validate`), or an ``out`` folder
+        Bad settings (see :meth:`BenchConfig.validate`), an ``out`` that is a
+        file or a folder pixsmote did not write
+        (:func:`~pixsmote.data.check_run_folder`), or an ``out`` folder
         holding runs of the same recipe trained with other settings.
     DataError
         Bad data (see :func:`resolve_data`).
     """
     config.validate()
+    check_run_folder(config.out)
     with limit_threads(config.threads):
         return _run_bench(config, data, echo, notes, command)
 
@@ -298,8 +302,10 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
             config.train, config.val, config.test, split_seed=config.split_seed
         )
     steps = resolve_steps(config, len(data.y))
-    out = Path(config.out)
+    out = check_run_folder(config.out)  # again: the data took a while
     out.mkdir(parents=True, exist_ok=True)
+    if read_marker(out) is None:
+        write_marker(out, "bench")
     command = command or command_line(config, steps)
     bench_info = {
         "command": command,

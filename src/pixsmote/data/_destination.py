@@ -28,7 +28,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "is_pixsmote_output",
     "manifest_path_for",
     "read_marker",
+    "work_paths",
     "write_marker",
 ]
 
@@ -125,6 +126,54 @@ def is_pixsmote_output(path) -> bool:
     return False
 
 
+def work_paths(dst: Path) -> tuple[Path, Path, Path]:
+    """The temporary folder, the aside name of a replaced output, the lock file.
+
+    The first two hold the writer's PID, so that a later run into the same
+    destination recognises the leftovers of one that was killed.
+    """
+    pid = os.getpid()
+    return (
+        dst.with_name(f".{dst.name}.pixsmote-{pid}.tmp"),
+        dst.with_name(f".{dst.name}.pixsmote-{pid}.old"),
+        dst.with_name(f".{dst.name}_pixsmote.lock"),
+    )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_writable(dst: Path, names: list[Path]) -> None:
+    """A destination the file system cannot take: one-line DataErrors."""
+    parent = _existing_ancestor(dst.parent)
+    try:
+        name_max = os.pathconf(parent if parent.is_dir() else parent.parent,
+                               "PC_NAME_MAX")  # fmt: skip
+    except (OSError, ValueError):
+        name_max = 255
+    for p in names:
+        if len(os.fsencode(p.name)) > name_max:
+            raise DataError(
+                f"Cannot write {dst}: its name is too long for the file system "
+                f"once pixsmote adds its suffixes ({len(os.fsencode(p.name))} "
+                f"bytes in {p.name[:24]}..., at most {name_max}). Choose a "
+                "shorter --out."
+            )
+    if not parent.is_dir():
+        raise DataError(
+            f"Cannot write {dst}: {parent} is a file, not a folder. Choose another "
+            "--out."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DataError(
+            f"Cannot write {dst}: {parent} is read-only or not writable for this "
+            "user. Choose another --out."
+        )
+
+
 def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
@@ -192,6 +241,10 @@ def check_destination(
     ------
     UsageError
         For every refusal above.
+    DataError
+        When the file system cannot take `dst`: a parent is a file, the folder
+        is read-only, or the name is too long once the temporary suffix is
+        added.
     """
     text = os.fspath(dst)
     if not text.strip() or Path(text) == Path("."):
@@ -200,6 +253,7 @@ def check_destination(
             f"Got {text!r} instead."
         )
     dst = Path(dst).absolute()
+    _check_writable(dst, [dst, manifest_path_for(dst), *work_paths(dst)])
     real = Path(os.path.realpath(dst))
     cwd = Path(os.path.realpath(os.getcwd()))
     if _is_within(cwd, real):
@@ -217,6 +271,18 @@ def check_destination(
                 "instead."
             )
 
+    if (
+        isinstance(source, Dataset)
+        and not targets[1:]
+        and len(source.image_shape) == 3
+        and source.image_shape[2] not in (1, 3, 4)
+    ):
+        channels = source.image_shape[2]
+        raise UsageError(
+            f"{source.name}: images with {channels} channels cannot be written as "
+            f"PNG files to a folder. Write a .npz file instead (--out "
+            f"{dst.name}.npz). Got {channels} channels instead."
+        )
     folders, files, roots = _source_locations(source, root)
     for target in targets:
         t = Path(os.path.realpath(target))
@@ -279,7 +345,11 @@ def check_run_folder(out, *, command: str = "bench") -> Path:
                 f"--out {out} must be a folder for the {command}'s runs. Got an "
                 "existing file instead."
             )
-        if not (is_pixsmote_output(out) or (out / "bench.json").is_file()):
+        kind = (read_marker(out) or {}).get("kind")
+        legacy = any(
+            (out / name).is_file() for name in ("bench.json", *_LEGACY_MARKERS)
+        )
+        if not (kind in ("bench", "demo") or legacy or not any(out.iterdir())):
             raise UsageError(
                 f"--out {out} exists and was not written by pixsmote (no "
                 f"{MARKER_NAME}); 'pixsmote {command}' only adds to its own "

@@ -15,7 +15,14 @@ import numpy as np
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset, default_jobs
-from pixsmote.data._io import FITS, MODES, common_mode, parse_size, probe_image
+from pixsmote.data._io import (
+    FITS,
+    MODES,
+    check_image_size,
+    common_mode,
+    parse_size,
+    probe_image,
+)
 from pixsmote.data._progress import progress_bar
 
 __all__ = ["dataset_from_files", "format_sizes"]
@@ -75,6 +82,7 @@ def dataset_from_files(
     if fit not in FITS:
         raise UsageError(f"fit must be one of {FITS}. Got {fit!r} instead.")
     size = parse_size(size)
+    check_image_size(size, mode)
     if not paths:
         raise DataError(f"{name}: no images found.")
 

@@ -36,6 +36,7 @@ __all__ = [
     "FITS",
     "MODES",
     "parse_size",
+    "check_image_size",
     "mode_family",
     "probe_image",
     "decode_image",
@@ -102,6 +103,26 @@ def parse_size(text: str | tuple[int, int] | None) -> tuple[int, int] | None:
             "instead."
         )
     return h, w
+
+
+def check_image_size(size: tuple[int, int] | None, mode: str | None = None) -> None:
+    """Refuse a ``--size`` no image may be decoded to, before any decoding.
+
+    The limit is Pillow's decompression-bomb guard (``Image.MAX_IMAGE_PIXELS``
+    pixels an image): one image above it would take gigabytes of memory.
+    """
+    if size is None or not Image.MAX_IMAGE_PIXELS:
+        return
+    h, w = size
+    if h * w > Image.MAX_IMAGE_PIXELS:
+        channels = 1 if mode == "L" else 3
+        gib = h * w * channels / 2**30
+        raise UsageError(
+            f"--size {h}x{w} makes every image {h * w / 1e6:.0f} megapixels, "
+            f"{gib:.1f} GiB of memory decoded, above the limit of "
+            f"{Image.MAX_IMAGE_PIXELS} pixels an image. Choose a smaller --size. "
+            f"Got {h}x{w} instead."
+        )
 
 
 def mode_family(mode: str) -> str:

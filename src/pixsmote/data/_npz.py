@@ -16,8 +16,10 @@ __all__ = ["read_npz", "zip_npy_files"]
 def read_npz(path) -> Dataset:
     """An in-memory dataset from a ``.npz`` holding ``X`` and ``y``.
 
-    Loaded with ``allow_pickle=False``. An optional ``class_names`` array names
-    the labels (then ``y`` must be integers ``0 .. C-1``); otherwise the sorted
+    Loaded with ``allow_pickle=False``. Float images holding NaN or infinite
+    values are refused, naming the first such row. An optional
+    ``class_names`` array names the labels (then ``y`` must be integers
+    ``0 .. C-1``); otherwise the sorted
     distinct values of ``y`` (numbers or strings) become the classes.
     """
     path = Path(path)
@@ -40,6 +42,16 @@ def read_npz(path) -> Dataset:
             f"{path}: expected numeric images X of shape (N, H, W) or (N, H, W, C). "
             f"Got {X.dtype} of shape {X.shape} instead."
         )
+    if X.dtype.kind == "f" and X.size:
+        finite = np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+        if not finite.all():
+            rows = np.flatnonzero(~finite)
+            value = X[rows[0]][~np.isfinite(X[rows[0]])].flat[0]
+            raise DataError(
+                f"{path}: X holds NaN or infinite values in {len(rows)} image(s), "
+                f"the first at row {rows[0]} (label {y[rows[0]]!r}). Remove or "
+                f"repair those images. Got {value} instead."
+            )
     if (
         names is not None
         and y.size

@@ -41,6 +41,7 @@ from pixsmote.data._destination import (
     check_destination,
     manifest_path_for,
     marker_info,
+    work_paths,
 )
 from pixsmote.data._io import decode_image, encode_png, probe_image
 from pixsmote.data._listfile import format_list_line
@@ -62,30 +63,6 @@ LIST_FILE_NAME = "train_balanced.txt"
 
 # Bytes of synthetic pixels produced at a time when no chunk size is given.
 _CHUNK_BYTES = 64 * 2**20
-
-
-def _name_max(folder: Path) -> int:
-    """The longest file name the file system under `folder` takes."""
-    while not folder.exists():
-        folder = folder.parent
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
-
-
-def _work_names(dst: Path) -> tuple[Path, Path, Path]:
-    """The temporary folder, the aside name of a replaced output, the lock file.
-
-    The names hold the writer's PID, so that a later run into the same
-    destination recognises the leftovers of one that was killed.
-    """
-    pid = os.getpid()
-    return (
-        dst.with_name(f".{dst.name}.pixsmote-{pid}.tmp"),
-        dst.with_name(f".{dst.name}.pixsmote-{pid}.old"),
-        dst.with_name(f".{dst.name}_pixsmote.lock"),
-    )
 
 
 def _leftover_pattern(dst: Path) -> re.Pattern:
@@ -175,11 +152,6 @@ def _make_parents(dst: Path) -> list[Path]:
     while not (parent.exists() or parent.is_symlink()):
         created.append(parent)
         parent = parent.parent
-    if not parent.is_dir():
-        raise DataError(
-            f"Cannot write {dst}: {parent} is a file, not a folder. Choose another "
-            "--out."
-        )
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -275,17 +247,7 @@ def atomic_output(
     """
     dst = Path(dst).absolute()
     check_destination(dst, overwrite=overwrite, source=source)
-    tmp, old, lock_path = _work_names(dst)
-    longest = max(
-        (tmp, old, lock_path, manifest_path_for(dst)), key=lambda p: len(p.name)
-    )
-    if len(os.fsencode(longest.name)) > _name_max(dst.parent):
-        raise DataError(
-            f"Cannot write {dst}: its name is too long for the file system once "
-            f"pixsmote adds its temporary suffix ({longest.name[:40]}... has "
-            f"{len(os.fsencode(longest.name))} bytes, at most "
-            f"{_name_max(dst.parent)}). Choose a shorter --out."
-        )
+    tmp, old, lock_path = work_paths(dst)
     expected_bytes = expected_bytes or needed_bytes
     created = _make_parents(dst)
     ok = False
