@@ -58,7 +58,10 @@ _STRATEGY_CHOICES = (
 
 
 def _strategy_error(text) -> UsageError:
-    return UsageError(f"--strategy must be {_STRATEGY_CHOICES}. Got {text!r} instead.")
+    return UsageError(
+        f"--strategy (sampling_strategy) must be {_STRATEGY_CHOICES}. Got {text!r} "
+        "instead."
+    )
 
 
 def parse_strategy(text, class_names=None):
@@ -263,7 +266,10 @@ def balance(
     spec = SAMPLERS[method]
     dst = Path(dst).absolute()
     check_destination(dst, overwrite=overwrite, source=dataset)
-    sampling_strategy = parse_strategy(sampling_strategy, dataset.class_names)
+    try:
+        sampling_strategy = parse_strategy(sampling_strategy, dataset.class_names)
+    except UsageError as exc:
+        raise UsageError(f"{method}: {exc}") from None
     y = dataset.y
     counts = dataset.counts
     if np.count_nonzero(counts) < 2:

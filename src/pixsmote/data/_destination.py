@@ -288,8 +288,10 @@ def check_destination(
         t = Path(os.path.realpath(target))
         for folder in folders:
             f = Path(os.path.realpath(folder))
-            if _is_within(t, f) or f.is_relative_to(t):
-                raise _refuse_input(target, folder, "replace or write into")
+            if _is_within(f, t):
+                raise _refuse_input(target, folder, "replace")
+            if t.is_relative_to(f):
+                raise _refuse_input(target, folder, "write into")
         for file in files:
             f = Path(os.path.realpath(file))
             if t == f or f.is_relative_to(t):
