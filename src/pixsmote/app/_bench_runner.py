@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, PixsmoteError, UsageError
+from pixsmote.app._balance_dataset import _by_name
 from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
@@ -306,6 +307,12 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     out.mkdir(parents=True, exist_ok=True)
     if read_marker(out) is None:
         write_marker(out, "bench")
+    # Every recipe's first-seed training data before any training: a sampler
+    # that refuses this data (a class too small for its neighbours) fails the
+    # bench now, not after the recipes before it ran.
+    balanced_first: dict[str, Balanced] = {}
+    for recipe in recipes:
+        balanced_first[recipe.label] = _balance(recipe, data, seeds[0])
     command = command or command_line(config, steps)
     bench_info = {
         "command": command,
@@ -326,7 +333,6 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     counts_before = data.counts().tolist()
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
-    balanced_first: dict[str, Balanced] = {}
     folders: dict[str, Path] = {}
     say(
         f"bench: {len(recipes)} recipe(s) x {len(seeds)} seed(s), {steps} steps each, "
@@ -362,15 +368,16 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: done already, skipped")
                 continue
             try:
-                balanced = balance_training(recipe, data.X, data.y, seed)
+                if seed == seeds[0]:
+                    balanced = balanced_first[recipe.label]
+                else:
+                    balanced = _balance(recipe, data, seed)
             except BaseException:
                 # A sampler's refusal (DataError) or Ctrl-C: leave no empty
                 # recipe folder behind.
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only succeeds if nothing was written
                 raise
-            if seed == seeds[0]:
-                balanced_first[recipe.label] = balanced
             train_data = balanced.epoch_data or (balanced.X, balanced.y)
             extra = {
                 "recipe": recipe.label,
@@ -415,11 +422,6 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
             say(f"[{k}/{total}] {recipe.label} seed {seed}: " + _run_line(result))
 
     # ------------------------------------------------------------ report
-    for recipe in recipes:  # resumed recipes: redo the (cheap) first resampling
-        if recipe.label not in balanced_first:
-            balanced_first[recipe.label] = balance_training(
-                recipe, data.X, data.y, seeds[0]
-            )
     runs = []
     for recipe in recipes:
         loaded = report.load_runs(folders[recipe.label])
@@ -442,6 +444,19 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     )
     say(f"\nreport: {html}\n        {md}")
     return BenchResult(out, records, runs, table, html, md, steps, data, balanced_first)
+
+
+def _balance(recipe: Recipe, data: BenchData, seed: int) -> Balanced:
+    """A recipe's training data; a sampler's refusal as a one-line DataError."""
+    try:
+        return balance_training(recipe, data.X, data.y, seed)
+    except PixsmoteError:
+        raise
+    except (ValueError, RuntimeError) as exc:
+        text = _by_name(str(exc), list(data.class_names))
+        raise DataError(
+            f"recipe {recipe.label!r} cannot balance the training set: {text}"
+        ) from None
 
 
 def _run_line(result) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -74,9 +75,10 @@ def manifest_path_for(dst) -> Path:
 
 def marker_info(kind: str, **info) -> dict:
     """The content of a marker: who wrote the output, and `info`."""
-    from pixsmote import __version__
-
-    return {"written_by": "pixsmote", "version": __version__, "kind": kind, **info}
+    # The package is imported already (it holds this module); looked up rather
+    # than imported, as data may not import the package root (the samplers).
+    version = getattr(sys.modules.get("pixsmote"), "__version__", "")
+    return {"written_by": "pixsmote", "version": version, "kind": kind, **info}
 
 
 def write_marker(folder, kind: str, **info) -> Path:
