@@ -162,17 +162,18 @@ def _check_writable(dst: Path, names: list[Path]) -> None:
                 f"Cannot write {dst}: its name is too long for the file system "
                 f"once pixsmote adds its suffixes ({len(os.fsencode(p.name))} "
                 f"bytes in {p.name[:24]}..., at most {name_max}). Choose a "
-                "shorter --out."
+                f"shorter --out. Got a {len(os.fsencode(dst.name))}-byte name "
+                "instead."
             )
     if not parent.is_dir():
         raise DataError(
             f"Cannot write {dst}: {parent} is a file, not a folder. Choose another "
-            "--out."
+            "--out. Got a file instead."
         )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DataError(
             f"Cannot write {dst}: {parent} is read-only or not writable for this "
-            "user. Choose another --out."
+            "user. Choose another --out. Got a read-only folder instead."
         )
 
 
@@ -248,6 +249,16 @@ def check_destination(
         is read-only, or the name is too long once the temporary suffix is
         added.
     """
+    try:
+        return _check_destination(dst, overwrite, source, root)
+    except OSError as exc:  # e.g. a folder name on the way that is too long
+        raise DataError(
+            f"Cannot write {os.fspath(dst)}: {exc.strerror or exc}. Choose another "
+            f"--out. Got {os.fspath(dst)!r} instead."
+        ) from None
+
+
+def _check_destination(dst, overwrite, source, root) -> list[Path]:
     text = os.fspath(dst)
     if not text.strip() or Path(text) == Path("."):
         raise UsageError(

@@ -130,7 +130,8 @@ def _take_lock(dst: Path, lock_path: Path):
             holder = "a process that is starting"
         raise DataError(
             f"{dst} is being written by another pixsmote run ({holder}, holding "
-            f"{lock_path.name}). Wait for it to finish or choose another --out."
+            f"{lock_path.name}). Wait for it to finish or choose another --out. "
+            "Got a destination in use instead."
         ) from None
     with open(lock_path, "w") as fh:  # who holds it, for the message above
         fh.write(f"{os.getpid()}\n")
@@ -181,8 +182,8 @@ def _no_space(dst: Path, needed: int | None) -> DataError:
         free = "little"
     need = f"about {_size(needed)}" if needed else "more than is free"
     return DataError(
-        f"Not enough space for {dst}: the output needs {need} and {dst.parent} "
-        f"has {free} free. Free some space or choose another --out."
+        f"Not enough space for {dst}: the output needs {need}. Free some space "
+        f"or choose another --out. Got {free} free in {dst.parent} instead."
     )
 
 
