@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote._registry import Registry
@@ -112,10 +113,16 @@ def _quiet_broken_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each (``pixsmote: warning: ...``), no source line."""
+    print(f"pixsmote: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     command = "pixsmote"
     try:
-        with _termination_as_exception():
+        with _termination_as_exception(), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             parser = build_parser()
             args = parser.parse_args(argv)
             command = f"pixsmote {args.command}"

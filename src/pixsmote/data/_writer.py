@@ -258,9 +258,11 @@ def atomic_output(
         except OSError as exc:
             raise _os_error(dst, exc) from None
         try:
-            # Again under the lock: another run may have finished meanwhile.
-            targets = check_destination(dst, overwrite=overwrite, source=source)
+            # Under the lock: a killed run's leftovers first (which may put an
+            # output back), then the rules again (another run may have
+            # finished meanwhile).
             _remove_leftovers(dst)
+            targets = check_destination(dst, overwrite=overwrite, source=source)
             if needed_bytes and shutil.disk_usage(dst.parent).free < needed_bytes:
                 raise _no_space(dst, expected_bytes)
             tmp.mkdir()
