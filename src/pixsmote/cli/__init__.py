@@ -92,8 +92,10 @@ def _termination_as_exception():
 
     previous = {}
     for name in _TERMINATING:
-        if hasattr(signal, name):
-            signum = getattr(signal, name)
+        signum = getattr(signal, name, None)
+        # Only where the default action (death, leaving partial output) would
+        # apply: `nohup pixsmote ...` ignores SIGHUP, and keeps doing so.
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
             previous[signum] = signal.signal(signum, handler)
     try:
         yield

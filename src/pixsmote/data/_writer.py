@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
+import glob
 import json
 import os
 import re
@@ -92,7 +93,8 @@ def _remove_leftovers(dst: Path) -> None:
     """
     pattern = _leftover_pattern(dst)
     try:
-        entries = sorted(dst.parent.iterdir(), key=lambda p: not p.name.endswith("old"))
+        found = dst.parent.glob(f".{glob.escape(dst.name)}.pixsmote-*")
+        entries = sorted(found, key=lambda p: not p.name.endswith("old"))
     except OSError:
         return
     for path in entries:
@@ -263,9 +265,12 @@ def atomic_output(
             # finished meanwhile).
             _remove_leftovers(dst)
             targets = check_destination(dst, overwrite=overwrite, source=source)
-            if needed_bytes and shutil.disk_usage(dst.parent).free < needed_bytes:
-                raise _no_space(dst, expected_bytes)
-            tmp.mkdir()
+            try:
+                if needed_bytes and shutil.disk_usage(dst.parent).free < needed_bytes:
+                    raise _no_space(dst, expected_bytes)
+                tmp.mkdir()
+            except OSError as exc:
+                raise _os_error(dst, exc, expected_bytes) from None
             try:
                 yield tmp
                 if dst.suffix.lower() == ".npz":
