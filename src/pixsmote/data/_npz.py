@@ -1,4 +1,7 @@
-"""Read and write ``.npz`` datasets: arrays ``X`` and ``y`` (and ``class_names``)."""
+"""Read ``.npz`` datasets: arrays ``X`` and ``y`` (and ``class_names``).
+
+The writer (:mod:`pixsmote.data._writer`) streams its arrays into the archive.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import numpy as np
 from pixsmote._errors import DataError
 from pixsmote.data._dataset import Dataset
 
-__all__ = ["read_npz", "zip_npy_files"]
+__all__ = ["read_npz"]
 
 
 def read_npz(path) -> Dataset:
@@ -64,14 +67,3 @@ def read_npz(path) -> Dataset:
     dataset = Dataset.from_arrays(X, y, names, name=str(path))
     dataset.sources = [path.absolute()]
     return dataset
-
-
-def zip_npy_files(files: dict[str, Path], dst: Path) -> None:
-    """Store ``.npy`` files (already on disk) in a ``.npz`` archive, unzipped.
-
-    The arrays are streamed from disk, so an ``X`` written through a memmap is
-    never loaded whole; ``np.load`` reads the result like any ``np.savez`` file.
-    """
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, file in files.items():
-            zf.write(file, arcname=f"{name}.npy")
