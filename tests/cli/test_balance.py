@@ -154,8 +154,15 @@ def test_existing_destination_is_refused_unless_overwrite(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "already exists" in err and "--overwrite" in err and "Traceback" not in err
     assert (out / "keep.txt").exists()
+    # --overwrite replaces only what pixsmote wrote: a folder of the user's stays
+    assert main([*argv, "--overwrite"]) == 2
+    assert "not written by pixsmote" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    assert main(argv) == 0
     assert main([*argv, "--overwrite"]) == 0
-    assert not (out / "keep.txt").exists() and (out / "manifest.csv").exists()
+    assert (out / "manifest.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -113,3 +113,23 @@ def test_config_file_run_and_resume(npz, capsys, tmp_path):
 
     assert main(["bench", "--config", str(cfg), "--steps", "3"]) == 0
     assert printed.count("skipped") < capsys.readouterr().out.count("skipped")
+
+
+def test_a_sampler_refusing_the_data_fails_before_any_training(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (40, 8, 8), dtype=np.uint8)
+    y = np.array([0] * 30 + [1] * 9 + [2])  # class 'c' holds one image
+    names = np.array(["a", "b", "c"])
+    np.savez(tmp_path / "t.npz", X=X, y=y, class_names=names)
+    np.savez(tmp_path / "v.npz", X=X[:12], y=np.tile([0, 1, 2], 4), class_names=names)
+    out = tmp_path / "runs"
+    argv = ["bench", "--train", str(tmp_path / "t.npz"), "--val",
+            str(tmp_path / "v.npz"), "--test", str(tmp_path / "v.npz"), "--recipes",
+            "none,smote", "--steps", "2", "--seeds", "0,", "--out", str(out),
+            "--threads", "1", "--no-progress"]  # fmt: skip
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    lines = [ln for ln in captured.err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in captured.err
+    assert "'smote'" in lines[0] and "'c'" in lines[0]
+    assert not any(p.is_dir() for p in out.iterdir())  # 'none' did not train

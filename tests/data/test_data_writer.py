@@ -8,6 +8,7 @@ import pytest
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data import (
     MANIFEST_COLUMNS,
+    MARKER_NAME,
     Dataset,
     ManifestRow,
     Synthetic,
@@ -47,8 +48,10 @@ def test_atomic_output_refuses_an_existing_destination(tmp_path):
 
 def test_atomic_output_overwrite_replaces_only_at_the_end(tmp_path):
     dst = tmp_path / "out"
-    dst.mkdir()
-    (dst / "old.txt").write_text("old")
+    # --overwrite replaces only what pixsmote wrote (its marker), so the old
+    # output is written by atomic_output too
+    with atomic_output(dst) as tmp:
+        (tmp / "old.txt").write_text("old")
     with pytest.raises(RuntimeError):
         with atomic_output(dst, overwrite=True) as tmp:
             (tmp / "new.txt").write_text("new")
@@ -56,8 +59,9 @@ def test_atomic_output_overwrite_replaces_only_at_the_end(tmp_path):
     assert (dst / "old.txt").exists()  # a failed run keeps the old output
     with atomic_output(dst, overwrite=True) as tmp:
         (tmp / "new.txt").write_text("new")
-    assert sorted(p.name for p in dst.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in dst.iterdir()) == [MARKER_NAME, "new.txt"]
     assert _leftovers(tmp_path, ".out.") == []
+    assert _leftovers(tmp_path, ".out_") == []  # the lock file is gone too
 
 
 def test_class_folder_names_are_safe_and_distinct():
@@ -89,7 +93,8 @@ def test_write_dataset_folder_round_trip(tmp_path, shape):
     ds = Dataset.from_arrays(X, [0, 1, 1, 0, 1], ["T-shirt/top", "bag"])
     result = write_dataset(ds, tmp_path / "out")
     back = load_dataset(tmp_path / "out")
-    assert back.class_names == ["T-shirt_top", "bag"]
+    # the folder is T-shirt_top; its marker file records the original name
+    assert back.class_names == ["T-shirt/top", "bag"]
     order = np.argsort(ds.y, kind="stable")
     np.testing.assert_array_equal(back.X, X[order])  # PNG is lossless
     listed = load_dataset(tmp_path / "out" / "train_balanced.txt")

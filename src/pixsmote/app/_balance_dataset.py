@@ -14,6 +14,8 @@ classes plus a few chunks, not by the dataset.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,14 +46,126 @@ def balance_methods() -> dict[str, str]:
     return {name: SAMPLERS[name].summary for name in list_samplers()}
 
 
-def parse_strategy(text):
-    """``"auto"``, ``"minority"``, ... as they are; ``"0.5"`` as a float."""
+#: The named sampling strategies (imbalanced-learn's).
+STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all", "majority")
+
+_STRATEGY_CHOICES = (
+    "one of auto, minority, not minority, not majority, all, majority; a float "
+    "ratio minority/majority (e.g. 0.5); per-class targets CLASS:COUNT,... "
+    "(e.g. 'cat:100,dog:250', a class by name or index); or a JSON object "
+    "('{\"cat\": 100}')"
+)
+
+
+def _strategy_error(text) -> UsageError:
+    return UsageError(
+        f"--strategy (sampling_strategy) must be {_STRATEGY_CHOICES}. Got {text!r} "
+        "instead."
+    )
+
+
+def parse_strategy(text, class_names=None):
+    """A sampling strategy from its command-line text.
+
+    ``"auto"``, ``"minority"``, ... stay as they are; ``"0.5"`` becomes a
+    float; ``"cat:100,dog:250"`` and the JSON object ``'{"cat": 100}'``
+    become ``{label: count}`` dicts, a class given by its name in
+    `class_names` or by its index. A dict or float passes through (a dict's
+    keys resolved the same way).
+
+    Raises
+    ------
+    UsageError
+        Anything else, explaining the choices.
+    """
     if isinstance(text, str):
+        stripped = text.strip()
+        if stripped in STRATEGY_NAMES:
+            return stripped
         try:
-            return float(text)
+            return float(stripped)
         except ValueError:
-            return text
+            pass
+        if stripped.startswith("{"):
+            try:
+                targets = json.loads(stripped)
+            except ValueError:
+                raise _strategy_error(text) from None
+            if not isinstance(targets, dict):
+                raise _strategy_error(text)
+        elif ":" in stripped:
+            targets = {}
+            for item in filter(None, (t.strip() for t in stripped.split(","))):
+                key, sep, value = item.rpartition(":")
+                if not sep or not key.strip():
+                    raise _strategy_error(text)
+                targets[key.strip()] = value.strip()
+        else:
+            raise _strategy_error(text)
+        return _resolve_targets(targets, class_names, text)
+    if isinstance(text, dict):
+        return _resolve_targets(text, class_names, text)
     return text
+
+
+def _resolve_targets(targets: dict, class_names, text) -> dict[int, int]:
+    names = list(class_names or [])
+    out = {}
+    for key, value in targets.items():
+        if isinstance(key, str) and key in names:
+            label = names.index(key)
+        else:
+            try:
+                label = int(key)
+            except (TypeError, ValueError):
+                label = -1
+            if names and not 0 <= label < len(names):
+                raise UsageError(
+                    f"--strategy names a class {key!r} the dataset does not have. "
+                    f"Expected a class name or index of {names}. Got {text!r} "
+                    "instead."
+                )
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            count = -1
+        if count < 0 or str(value).strip() != str(count):
+            raise UsageError(
+                f"--strategy targets must be image counts >= 0. Got {value!r} for "
+                f"class {key!r} in {text!r} instead."
+            )
+        out[label] = count
+    if not out:
+        raise _strategy_error(text)
+    return out
+
+
+def _by_name(message: str, class_names: list[str]) -> str:
+    """A sampler's "Class 1 ..." as "Class 'dogs' ..." where the class has a name."""
+
+    def name(m):
+        i = int(m.group(2))
+        if 0 <= i < len(class_names) and class_names[i] != str(i):
+            return f"{m.group(1)} {class_names[i]!r}"
+        return m.group(0)
+
+    return re.sub(r"\b([Cc]lass) (\d+)\b", name, message)
+
+
+# The sampler parameters imbalanced-learn names in its advice, and the CLI
+# options that set them.
+_CLI_OPTIONS = {
+    "cluster_balance_threshold": "--cluster-balance-threshold",
+    "the number of clusters": "--kmeans-clusters",
+    "k_neighbors='auto'": "--k-neighbors auto",
+}
+
+
+def _cli_advice(message: str) -> str:
+    named = [opt for key, opt in _CLI_OPTIONS.items() if key in message]
+    if not named:
+        return message
+    return f"{message} (command line: {', '.join(named)})"
 
 
 @dataclass
@@ -94,8 +208,9 @@ def balance(
     method: str = "smote",
     *,
     sampling_strategy="auto",
-    k_neighbors: int = 5,
+    k_neighbors: int | str = 5,
     neighbor_space: str = "pixel",
+    sampler_params: dict | None = None,
     seed: int = 0,
     overwrite: bool = False,
     jobs: int | None = None,
@@ -116,10 +231,14 @@ def balance(
     method : str, default="smote"
         A name of :func:`pixsmote.sampling.list_samplers`.
     sampling_strategy : str, float or dict, default="auto"
-        As in imbalanced-learn.
-    k_neighbors : int, default=5
+        As in imbalanced-learn, or the text forms of :func:`parse_strategy`
+        (``"cat:100,dog:250"``, a JSON object; classes by name or index).
+    k_neighbors : int or "auto", default=5
         Neighbours for the samplers that take it.
     neighbor_space : {"pixel", "pca"}, default="pixel"
+    sampler_params : dict, optional
+        More parameters of the sampler (e.g. KMeans-SMOTE's
+        ``kmeans_estimator`` and ``cluster_balance_threshold``).
     seed : int, default=0
         The sampler's ``random_state``.
     overwrite : bool, default=False
@@ -147,7 +266,10 @@ def balance(
     spec = SAMPLERS[method]
     dst = Path(dst).absolute()
     check_destination(dst, overwrite=overwrite, source=dataset)
-    sampling_strategy = parse_strategy(sampling_strategy)
+    try:
+        sampling_strategy = parse_strategy(sampling_strategy, dataset.class_names)
+    except UsageError as exc:
+        raise UsageError(f"{method}: {exc}") from None
     y = dataset.y
     counts = dataset.counts
     if np.count_nonzero(counts) < 2:
@@ -159,6 +281,7 @@ def balance(
     # inner SMOTE too.
     params = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
+    params.update(sampler_params or {})
 
     try:
         if spec.class_local and spec.kind == "over":
@@ -181,6 +304,7 @@ def balance(
         if len(sub) == len(dataset) and not dataset.is_file_backed:
             X_sub = dataset.X  # already in memory: no copy
         elif len(sub):
+            _check_memory(dataset, len(sub), method)
             with progress_bar(len(sub), "decoding", enabled=progress) as bar:
                 X_sub = dataset.read(sub, jobs=jobs, progress=bar)
         if len(sub):
@@ -190,9 +314,11 @@ def balance(
     except PixsmoteError:
         raise
     except ValueError as exc:  # the sampler refused its parameters for this data
-        raise UsageError(f"{method}: {exc}") from None
+        text = _cli_advice(_by_name(str(exc), dataset.class_names))
+        raise UsageError(f"{method}: {text}") from None
     except RuntimeError as exc:  # e.g. KMeans-SMOTE finding no usable cluster
-        raise DataError(f"{method}: {exc}") from None
+        text = _cli_advice(_by_name(str(exc), dataset.class_names))
+        raise DataError(f"{method}: {text}") from None
 
     kept_sub = np.asarray(kept_sub, dtype=np.int64)
     # Repeated indices are random over-sampling's copies: the first occurrence
@@ -227,6 +353,26 @@ def balance(
         time_s=time.perf_counter() - start,
         skipped=list(dataset.skipped),
     )
+
+
+def _check_memory(dataset: Dataset, n: int, method: str) -> None:
+    """Refuse to decode more images than the free memory holds."""
+    try:
+        import psutil
+
+        available = psutil.virtual_memory().available
+    except Exception:  # psutil missing or unsupported here: no check
+        return
+    per_image = int(np.prod(dataset.image_shape)) * dataset.dtype.itemsize
+    needed = n * per_image
+    if needed > available:
+        shape = "x".join(map(str, dataset.image_shape))
+        raise DataError(
+            f"{method} needs {n} images of {shape} decoded at once: "
+            f"{needed / 2**30:.1f} GiB of memory, and {available / 2**30:.1f} GiB "
+            "is available. Pass a smaller --size, or balance fewer classes. Got "
+            f"{n} images instead."
+        )
 
 
 def _synthetic(X: np.ndarray, plan: Plan, index: np.ndarray, method: str) -> Synthetic:

@@ -142,6 +142,7 @@ class BenchConfig:
             or not self.lr > 0
         ):
             raise UsageError(f"lr must be a positive number. Got {self.lr!r} instead.")
+        _check_device(self.device)
         MODELS.lookup(self.model)
         AUGMENTATIONS.lookup(self.aug)
         LOSSES.lookup(self.loss)
@@ -151,6 +152,40 @@ class BenchConfig:
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (``bench.json``)."""
         return dataclasses.asdict(self)
+
+
+def _check_device(device: str | None) -> None:
+    """A torch device name that exists here (None: chosen later)."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise UsageError(
+            "device must be a torch device such as cpu, cuda or cuda:1. Got "
+            f"{device!r} instead."
+        ) from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(
+            f"device {device!r} asks for CUDA, but torch finds no CUDA device here. "
+            "Use --device cpu (or leave --device out). Got "
+            f"{device!r} instead."
+        )
+    if parsed.type == "cuda" and parsed.index is not None:
+        if parsed.index >= torch.cuda.device_count():
+            raise UsageError(
+                f"device {device!r}: torch finds {torch.cuda.device_count()} CUDA "
+                f"device(s). Got index {parsed.index} instead."
+            )
+    if parsed.type == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
+        raise UsageError(
+            f"device {device!r} asks for Apple's MPS, which torch does not find "
+            f"here. Use --device cpu. Got {device!r} instead."
+        )
 
 
 def _check_int(name: str, value: Any, *, low: int, optional: bool = False) -> None:

@@ -321,6 +321,7 @@ def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
                 f"imbalanced-learn's SMOTE has no parameter {unknown[0]!r}. Expected "
                 f"one of {sorted(accepted)}. Got {text!r} instead."
             )
+        _check_values(SMOTE(**params), text)
         return
     from pixsmote.sampling import get_sampler
 
@@ -328,4 +329,15 @@ def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
         raise UsageError(
             f"A recipe's random_state comes from the run's seed. Got {text!r} instead."
         )
-    get_sampler(spec.sampler, **params)
+    _check_values(get_sampler(spec.sampler, **params), text)
+
+
+def _check_values(sampler, text: str) -> None:
+    """The sampler's own parameter checks (types, ranges), before any training."""
+    validate = getattr(sampler, "_validate_params", None)
+    if validate is None:
+        return
+    try:
+        validate()
+    except ValueError as exc:
+        raise UsageError(f"Recipe {text!r}: {exc}") from None

@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, PixsmoteError, UsageError
+from pixsmote.app._balance_dataset import _by_name
 from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
+from pixsmote.data import check_run_folder, read_marker, write_marker
 
 __all__ = [
     "BenchResult",
@@ -254,12 +256,15 @@ def run_bench(
     Raises
     ------
     UsageError
-        Bad settings (see :meth:`BenchConfig.validate`), or an ``out`` folder
+        Bad settings (see :meth:`BenchConfig.validate`), an ``out`` that is a
+        file or a folder pixsmote did not write
+        (:func:`~pixsmote.data.check_run_folder`), or an ``out`` folder
         holding runs of the same recipe trained with other settings.
     DataError
         Bad data (see :func:`resolve_data`).
     """
     config.validate()
+    check_run_folder(config.out)
     with limit_threads(config.threads):
         return _run_bench(config, data, echo, notes, command)
 
@@ -298,8 +303,16 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
             config.train, config.val, config.test, split_seed=config.split_seed
         )
     steps = resolve_steps(config, len(data.y))
-    out = Path(config.out)
+    out = check_run_folder(config.out)  # again: the data took a while
     out.mkdir(parents=True, exist_ok=True)
+    if read_marker(out) is None:
+        write_marker(out, "bench")
+    # Every recipe's first-seed training data before any training: a sampler
+    # that refuses this data (a class too small for its neighbours) fails the
+    # bench now, not after the recipes before it ran.
+    balanced_first: dict[str, Balanced] = {}
+    for recipe in recipes:
+        balanced_first[recipe.label] = _balance(recipe, data, seeds[0])
     command = command or command_line(config, steps)
     bench_info = {
         "command": command,
@@ -320,7 +333,6 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     counts_before = data.counts().tolist()
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
-    balanced_first: dict[str, Balanced] = {}
     folders: dict[str, Path] = {}
     say(
         f"bench: {len(recipes)} recipe(s) x {len(seeds)} seed(s), {steps} steps each, "
@@ -356,15 +368,16 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: done already, skipped")
                 continue
             try:
-                balanced = balance_training(recipe, data.X, data.y, seed)
+                if seed == seeds[0]:
+                    balanced = balanced_first[recipe.label]
+                else:
+                    balanced = _balance(recipe, data, seed)
             except BaseException:
                 # A sampler's refusal (DataError) or Ctrl-C: leave no empty
                 # recipe folder behind.
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only succeeds if nothing was written
                 raise
-            if seed == seeds[0]:
-                balanced_first[recipe.label] = balanced
             train_data = balanced.epoch_data or (balanced.X, balanced.y)
             extra = {
                 "recipe": recipe.label,
@@ -409,11 +422,6 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
             say(f"[{k}/{total}] {recipe.label} seed {seed}: " + _run_line(result))
 
     # ------------------------------------------------------------ report
-    for recipe in recipes:  # resumed recipes: redo the (cheap) first resampling
-        if recipe.label not in balanced_first:
-            balanced_first[recipe.label] = balance_training(
-                recipe, data.X, data.y, seeds[0]
-            )
     runs = []
     for recipe in recipes:
         loaded = report.load_runs(folders[recipe.label])
@@ -436,6 +444,19 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     )
     say(f"\nreport: {html}\n        {md}")
     return BenchResult(out, records, runs, table, html, md, steps, data, balanced_first)
+
+
+def _balance(recipe: Recipe, data: BenchData, seed: int) -> Balanced:
+    """A recipe's training data; a sampler's refusal as a one-line DataError."""
+    try:
+        return balance_training(recipe, data.X, data.y, seed)
+    except PixsmoteError:
+        raise
+    except (ValueError, RuntimeError) as exc:
+        text = _by_name(str(exc), list(data.class_names))
+        raise DataError(
+            f"recipe {recipe.label!r} cannot balance the training set: {text}"
+        ) from None
 
 
 def _run_line(result) -> str:

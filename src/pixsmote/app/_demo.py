@@ -29,14 +29,19 @@ from pixsmote.app._bench_config import BenchConfig
 from pixsmote.app._bench_data import resolve_data
 from pixsmote.app._bench_recipes import parse_recipe
 from pixsmote.app._bench_runner import BenchResult, limit_threads, run_bench
+from pixsmote.data import MARKER_NAME, read_marker, write_marker
 
 __all__ = ["DEMO_SPLIT", "DemoResult", "DemoSettings", "run_demo", "MARKER"]
 
 #: The protocol split the demo trains on.
 DEMO_SPLIT = "digits-seed-3"
 
-#: File that marks a folder as the demo's own output (safe to overwrite).
-MARKER = ".pixsmote-demo"
+#: File that marks a folder as the demo's own output (safe to overwrite): the
+#: marker every pixsmote output folder holds.
+MARKER = MARKER_NAME
+
+# The demo's marker of earlier versions.
+_LEGACY_MARKER = ".pixsmote-demo"
 
 
 @dataclass
@@ -108,7 +113,9 @@ def _prepare_out(out: Path) -> None:
                 f"--out {str(out)!r} must be a folder for the demo's output. "
                 "Got an existing file instead."
             )
-        if (out / MARKER).is_file():
+        if (read_marker(out) or {}).get("kind") == "demo" or (
+            out / _LEGACY_MARKER
+        ).is_file():
             shutil.rmtree(out)
         elif any(out.iterdir()):
             raise UsageError(
@@ -117,7 +124,7 @@ def _prepare_out(out: Path) -> None:
                 "another --out or empty it. Got a non-empty folder instead."
             )
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("written by 'pixsmote demo'; safe to overwrite\n")
+    write_marker(out, "demo")
 
 
 def _class_table(names, rows: dict[str, np.ndarray]) -> str:

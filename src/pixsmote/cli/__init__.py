@@ -10,8 +10,13 @@ turns user errors into a message and an exit status: no algorithm lives here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
+import threading
+import warnings
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote._registry import Registry
@@ -52,20 +57,97 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread like KeyboardInterrupt.
+
+    A BaseException, so that no ``except Exception`` swallows it and every
+    ``finally``/cleanup on the way out runs (partial output is removed).
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_TERMINATING = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _termination_as_exception():
+    """Turn SIGTERM/SIGHUP into :class:`_Terminated` while the command runs.
+
+    What ``kill``, a job scheduler or a container stop sends then cleans up
+    like Ctrl-C. A second signal during the cleanup is ignored. Only the main
+    thread may install handlers; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = []
+
+    def handler(signum, frame):
+        if not fired:
+            fired.append(signum)
+            raise _Terminated(signum)
+
+    previous = {}
+    for name in _TERMINATING:
+        signum = getattr(signal, name, None)
+        # Only where the default action (death, leaving partial output) would
+        # apply: `nohup pixsmote ...` ignores SIGHUP, and keeps doing so.
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, handler)
     try:
-        return int(args.run(args) or 0)
-    except UsageError as exc:
-        print(f"pixsmote {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except (DataError, FileNotFoundError, PermissionError) as exc:
-        print(f"pixsmote {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _quiet_broken_pipe() -> None:
+    """``pixsmote inspect ... | head``: the reader left; exit without a word.
+
+    Python would report the failed flush of stdout at exit; pointing stdout at
+    /dev/null stops that.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each (``pixsmote: warning: ...``), no source line."""
+    print(f"pixsmote: warning: {message}", file=file or sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = "pixsmote"
+    try:
+        with _termination_as_exception(), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            command = f"pixsmote {args.command}"
+            try:
+                status = int(args.run(args) or 0)
+                sys.stdout.flush()
+                return status
+            except UsageError as exc:
+                print(f"{command}: error: {exc}", file=sys.stderr)
+                return 2
+            except (DataError, FileNotFoundError, PermissionError) as exc:
+                print(f"{command}: error: {exc}", file=sys.stderr)
+                return 1
     except KeyboardInterrupt:
-        print(f"pixsmote {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
+    except _Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"{command}: terminated ({name})", file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 141  # 128 + SIGPIPE, what a shell reports for `... | head`
     except ModuleNotFoundError as exc:
         # Sampling-only installs lack the training stack: say which extra
         # brings it instead of a traceback.
@@ -73,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra is None:
             raise
         print(
-            f"pixsmote {args.command}: error: this command needs {exc.name}, which "
+            f"{command}: error: this command needs {exc.name}, which "
             f"is not installed. Install it with: pip install 'pixsmote[{extra}]'",
             file=sys.stderr,
         )

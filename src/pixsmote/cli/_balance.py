@@ -8,6 +8,7 @@ in chunks by a pool of threads. The output appears at DST only when complete.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pixsmote.cli._source_options import (
@@ -62,11 +63,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     s.add_argument(
         "--strategy", default="auto",
         help="sampling_strategy: auto, minority, not minority, not majority, all, "
-        "or a float ratio",
+        "a float ratio, per-class targets CLASS:COUNT,... ('cat:100,dog:250', a "
+        "class by name or index) or a JSON object",
     )  # fmt: skip
     s.add_argument(
-        "--k-neighbors", type=int, default=5, metavar="K",
-        help="neighbours (for the samplers that take it)",
+        "--k-neighbors", type=_k_neighbors, default=5, metavar="K",
+        help="neighbours (for the samplers that take it), or 'auto': at most the "
+        "class size - 1",
+    )  # fmt: skip
+    s.add_argument(
+        "--kmeans-clusters", type=int, default=None, metavar="N",
+        help="kmeans-smote: number of k-means clusters (default: the sampler's)"
+        + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    s.add_argument(
+        "--cluster-balance-threshold", default=None, metavar="T",
+        help="kmeans-smote: share of a cluster the class must hold for it to be "
+        "used, or 'auto' (default: auto)" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s.add_argument(
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
@@ -76,12 +89,55 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _k_neighbors(text: str):
+    """``--k-neighbors``: a positive integer or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'auto'. Got {text!r} instead."
+        ) from None
+
+
+def _sampler_params(args) -> dict:
+    """KMeans-SMOTE's options, for that method only."""
+    from pixsmote._errors import UsageError
+
+    params = {}
+    if args.kmeans_clusters is not None:
+        if args.kmeans_clusters < 1:
+            raise UsageError(
+                "--kmeans-clusters must be at least 1. Got "
+                f"{args.kmeans_clusters} instead."
+            )
+        params["kmeans_estimator"] = args.kmeans_clusters
+    if args.cluster_balance_threshold is not None:
+        text = args.cluster_balance_threshold
+        if text != "auto":
+            try:
+                text = float(text)
+            except ValueError:
+                raise UsageError(
+                    "--cluster-balance-threshold must be 'auto' or a number in "
+                    f"[0, 1]. Got {text!r} instead."
+                ) from None
+        params["cluster_balance_threshold"] = text
+    if params and args.method != "kmeans-smote":
+        raise UsageError(
+            "--kmeans-clusters and --cluster-balance-threshold apply to "
+            f"--method kmeans-smote only. Got --method {args.method} instead."
+        )
+    return params
+
+
 def run(args) -> int:
     from pixsmote._errors import UsageError
     from pixsmote.app import balance
     from pixsmote.data import check_destination, format_counts
 
-    if args.k_neighbors < 1:
+    if args.k_neighbors != "auto" and args.k_neighbors < 1:
         raise UsageError(
             f"--k-neighbors must be at least 1. Got {args.k_neighbors} instead."
         )
@@ -91,7 +147,13 @@ def run(args) -> int:
         )
     # Fail before reading a large dataset; `balance` checks again with the
     # dataset (an output that would replace its own input).
-    check_destination(args.out, overwrite=args.overwrite)
+    sampler_params = _sampler_params(args)
+    check_destination(
+        args.out,
+        overwrite=args.overwrite,
+        source=args.src if os.path.exists(args.src) else None,
+        root=args.root,
+    )
     dataset = load_source(args)
     print_skipped(dataset, sys.stderr)
     result = balance(
@@ -101,6 +163,7 @@ def run(args) -> int:
         sampling_strategy=args.strategy,
         k_neighbors=args.k_neighbors,
         neighbor_space=args.neighbor_space,
+        sampler_params=sampler_params,
         seed=args.seed,
         overwrite=args.overwrite,
         jobs=args.jobs,

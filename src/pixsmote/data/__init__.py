@@ -21,8 +21,14 @@ from pixsmote.data._builtin import (
 from pixsmote.data._dataset import Dataset, Split, default_jobs
 from pixsmote.data._destination import (
     MANIFEST_NAME,
+    MARKER_NAME,
+    NPZ_MARKER_KEY,
     check_destination,
+    check_run_folder,
+    is_pixsmote_output,
     manifest_path_for,
+    read_marker,
+    write_marker,
 )
 from pixsmote.data._folder import read_folder, scan_folder
 from pixsmote.data._io import (
@@ -33,7 +39,7 @@ from pixsmote.data._io import (
     encode_png,
     parse_size,
 )
-from pixsmote.data._listfile import parse_list_file, read_list_file
+from pixsmote.data._listfile import format_list_line, parse_list_file, read_list_file
 from pixsmote.data._load import BUILTIN_DATASETS, list_builtin, load_dataset
 from pixsmote.data._manifest import (
     MANIFEST_COLUMNS,
@@ -73,6 +79,7 @@ __all__ = [
     "scan_folder",
     "read_list_file",
     "parse_list_file",
+    "format_list_line",
     "read_npz",
     "read_idx",
     "load_digits",
@@ -94,6 +101,12 @@ __all__ = [
     "format_counts",
     # writing
     "check_destination",
+    "check_run_folder",
+    "is_pixsmote_output",
+    "read_marker",
+    "write_marker",
+    "MARKER_NAME",
+    "NPZ_MARKER_KEY",
     "write_dataset",
     "write_output",
     "Synthetic",

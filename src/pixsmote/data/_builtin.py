@@ -165,4 +165,6 @@ def load_fashion_mnist(part: str = "train", directory=None) -> Dataset:
     except OSError:
         mtime = -1.0
     X, y = _fashion_arrays(str(folder), part, mtime)
-    return Dataset(y, FASHION_MNIST_CLASSES, X=X, name=f"fashion-mnist:{part}")
+    return Dataset(
+        y, FASHION_MNIST_CLASSES, X=X, name=f"fashion-mnist:{part}", sources=[folder]
+    )

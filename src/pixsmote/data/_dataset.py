@@ -57,6 +57,12 @@ class Dataset:
         Files left out by ``skip_bad=True``, with the reason.
     verified : bool
         Whether every file has been decoded once already (``skip_bad=True``).
+    sources : list of pathlib.Path
+        The files and folders the dataset was read from (the folder of class
+        sub-folders, the list file, the ``.npz``, a built-in dataset's folder),
+        which an output may not replace.
+    list_file : pathlib.Path or None
+        The list file a dataset was read from (its paths are under `root`).
     """
 
     def __init__(
@@ -76,12 +82,16 @@ class Dataset:
         sizes_found=None,
         skipped=None,
         verified=False,
+        sources=None,
+        list_file=None,
     ):
         self.y = np.asarray(y, dtype=np.int64)
         self.class_names = [str(c) for c in class_names]
         self.name = str(name)
         self.skipped = list(skipped or [])
         self.verified = bool(verified)
+        self.sources = [Path(p).absolute() for p in (sources or ())]
+        self.list_file = None if list_file is None else Path(list_file).absolute()
         self._X = None if X is None else np.asarray(X)
         self.paths = None if paths is None else [Path(p) for p in paths]
         self.root = None if root is None else Path(root)
@@ -266,12 +276,14 @@ class Dataset:
                 self.class_names,
                 X=self._X[indices],
                 name=name or self.name,
+                sources=self.sources,
             )
         return Dataset(
             self.y[indices], self.class_names,
             paths=[self.paths[i] for i in indices], root=self.root,
             mode=self.mode, size=self.size, fit=self.fit, name=name or self.name,
-            copyable=self._copyable[indices],
+            copyable=self._copyable[indices], sources=self.sources,
+            list_file=self.list_file,
         )  # fmt: skip
 
 

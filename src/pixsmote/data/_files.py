@@ -15,7 +15,14 @@ import numpy as np
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset, default_jobs
-from pixsmote.data._io import FITS, MODES, common_mode, parse_size, probe_image
+from pixsmote.data._io import (
+    FITS,
+    MODES,
+    check_image_size,
+    common_mode,
+    parse_size,
+    probe_image,
+)
 from pixsmote.data._progress import progress_bar
 
 __all__ = ["dataset_from_files", "format_sizes"]
@@ -41,6 +48,8 @@ def dataset_from_files(
     fit: str = "resize",
     skip_bad: bool = False,
     jobs: int | None = None,
+    sources=None,
+    list_file=None,
 ) -> Dataset:
     """Probe `paths` and build a file-backed dataset.
 
@@ -65,12 +74,15 @@ def dataset_from_files(
         instead of failing on the first one.
     jobs : int, optional
         Threads that read headers.
+    sources, list_file
+        Where the list of files came from (see :class:`Dataset`).
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"mode must be one of {MODES}. Got {mode!r} instead.")
     if fit not in FITS:
         raise UsageError(f"fit must be one of {FITS}. Got {fit!r} instead.")
     size = parse_size(size)
+    check_image_size(size, mode)
     if not paths:
         raise DataError(f"{name}: no images found.")
 
@@ -130,4 +142,6 @@ def dataset_from_files(
         sizes_found=sizes,
         skipped=skipped,
         verified=skip_bad,
+        sources=sources,
+        list_file=list_file,
     )

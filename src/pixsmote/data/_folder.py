@@ -9,6 +9,7 @@ import numpy as np
 
 from pixsmote._errors import DataError
 from pixsmote.data._dataset import Dataset
+from pixsmote.data._destination import read_marker
 from pixsmote.data._files import dataset_from_files
 from pixsmote.data._io import IMAGE_EXTENSIONS
 
@@ -20,7 +21,10 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
 
     Classes are the sub-folder names in sorted order (as ImageFolder sorts
     them); images are the files with an image suffix (any case) anywhere below
-    a class folder, in sorted order. Hidden files and folders are ignored.
+    a class folder, in sorted order. Hidden files and folders are ignored;
+    links are followed, but no folder or file is counted twice. A folder
+    pixsmote wrote names its classes by their original names (its marker
+    file records them).
 
     Returns
     -------
@@ -41,14 +45,7 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
         )
     paths, labels = [], []
     for label, cls in enumerate(class_names):
-        found = []
-        for folder, dirs, files in os.walk(root / cls, followlinks=True):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found.extend(
-                Path(folder, f)
-                for f in sorted(files)
-                if not f.startswith(".") and f.lower().endswith(IMAGE_EXTENSIONS)
-            )
+        found = _walk_images(root / cls)
         if not found:
             raise DataError(
                 f"{root / cls}: class folder {cls!r} holds no image "
@@ -56,7 +53,56 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
             )
         paths.extend(found)
         labels.extend([label] * len(found))
+    # An output pixsmote wrote records each class folder's original name
+    # ("a/b" is written to a folder "a_b").
+    names = (read_marker(root) or {}).get("classes")
+    if isinstance(names, dict):
+        class_names = [str(names.get(cls, cls)) for cls in class_names]
     return paths, np.asarray(labels, dtype=np.int64), class_names
+
+
+def _walk_images(top: Path) -> list[Path]:
+    """The images below `top` in sorted order, each file and folder once.
+
+    Symbolic links are followed, but a folder reached a second time (a link
+    back up, or two links to one folder) is not entered again, and a file
+    reached twice (its real path already seen) is listed once: links never
+    inflate a class.
+    """
+    found, seen_dirs, seen_files = [], set(), set()
+
+    def visit(folder: Path) -> None:
+        try:
+            st = folder.stat()
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            return
+        seen_dirs.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                subdirs.append(Path(entry.path))
+            elif entry.name.lower().endswith(IMAGE_EXTENSIONS):
+                real = os.path.realpath(entry.path)
+                if real not in seen_files:
+                    seen_files.add(real)
+                    found.append(Path(entry.path))
+        for sub in subdirs:
+            visit(sub)
+
+    visit(top)
+    return found
 
 
 def read_folder(root, **kwargs) -> Dataset:
@@ -68,5 +114,6 @@ def read_folder(root, **kwargs) -> Dataset:
     root = Path(root).absolute()
     paths, labels, class_names = scan_folder(root)
     return dataset_from_files(
-        paths, labels, class_names, root=root, name=str(root), **kwargs
+        paths, labels, class_names, root=root, name=str(root), sources=[root],
+        **kwargs,
     )

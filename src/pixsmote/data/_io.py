@@ -4,6 +4,19 @@ Every function here names the file it was reading when something goes wrong,
 and turns Pillow's many exception types into :class:`~pixsmote.DataError`.
 Pillow's decompression-bomb guard (``Image.MAX_IMAGE_PIXELS``) is left as it
 is: an image above twice that limit is refused like any unreadable file.
+
+How each Pillow mode becomes 8-bit L or RGB pixels (the only modes written):
+
+* ``L``, ``RGB``: as they are; ``1`` (bilevel): 0 and 255;
+* ``P`` (palette): the palette's colours; ``LA``, ``RGBA``, ``PA``, ...: the
+  alpha channel is dropped (colours are not premultiplied);
+* ``I;16``, ``I;16L``, ``I;16B``, ``I;16N`` (16-bit grey): ``round(v / 257)``,
+  so 0..65535 maps onto 0..255 exactly at both ends;
+* ``CMYK``, ``YCbCr``, ``LAB``, ``HSV``: Pillow's conversion to RGB;
+* ``I`` (32-bit integer) and ``F`` (32-bit float) are refused, naming the file
+  and the mode: their values have no fixed range (a float image may hold
+  0..1, 0..255 or physical units), so any scaling would be a guess. Convert
+  them to 8- or 16-bit images first.
 """
 
 from __future__ import annotations
@@ -23,6 +36,7 @@ __all__ = [
     "FITS",
     "MODES",
     "parse_size",
+    "check_image_size",
     "mode_family",
     "probe_image",
     "decode_image",
@@ -42,9 +56,20 @@ MODES = ("L", "RGB")
 
 # Pillow modes whose pixels are one grey channel; everything else (RGB, RGBA,
 # P, CMYK, YCbCr, ...) is treated as colour.
-_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N"})
-_GREY_MODES |= {"F"}
-_SIXTEEN_BIT = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I;16", "I;16L", "I;16B", "I;16N"})
+_SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
+# Modes without a fixed value range: refused rather than scaled by a guess.
+_REFUSED_MODES = {"I": "32-bit integer", "F": "32-bit floating point"}
+
+
+def _refuse_mode(path, mode: str) -> DataError:
+    return DataError(
+        f"Cannot read image {os.fspath(path)}: mode {mode!r} "
+        f"({_REFUSED_MODES[mode]}) has no fixed value range to scale to 8 bits. "
+        "Convert it to an 8-bit (L, RGB) or 16-bit (I;16) image first, e.g. "
+        "with numpy: np.clip(a, lo, hi) scaled to 0..255 as uint8. "
+        f"Got mode {mode!r} instead."
+    )
 
 
 def parse_size(text: str | tuple[int, int] | None) -> tuple[int, int] | None:
@@ -78,6 +103,26 @@ def parse_size(text: str | tuple[int, int] | None) -> tuple[int, int] | None:
             "instead."
         )
     return h, w
+
+
+def check_image_size(size: tuple[int, int] | None, mode: str | None = None) -> None:
+    """Refuse a ``--size`` no image may be decoded to, before any decoding.
+
+    The limit is Pillow's decompression-bomb guard (``Image.MAX_IMAGE_PIXELS``
+    pixels an image): one image above it would take gigabytes of memory.
+    """
+    if size is None or not Image.MAX_IMAGE_PIXELS:
+        return
+    h, w = size
+    if h * w > Image.MAX_IMAGE_PIXELS:
+        channels = 1 if mode == "L" else 3
+        gib = h * w * channels / 2**30
+        raise UsageError(
+            f"--size {h}x{w} makes every image {h * w / 1e6:.0f} megapixels, "
+            f"{gib:.1f} GiB of memory decoded, above the limit of "
+            f"{Image.MAX_IMAGE_PIXELS} pixels an image. Choose a smaller --size. "
+            f"Got {h}x{w} instead."
+        )
 
 
 def mode_family(mode: str) -> str:
@@ -133,6 +178,8 @@ def probe_image(path: os.PathLike | str, verify: bool = False) -> tuple[str, int
         raise
     except Exception as exc:  # Pillow raises many types for a bad file
         raise _unreadable(path, exc) from None
+    if mode in _REFUSED_MODES:
+        raise _refuse_mode(path, mode)
     return mode, h, w
 
 
@@ -158,12 +205,12 @@ def convert_image(
     -------
     numpy.ndarray of uint8
     """
+    if im.mode in _REFUSED_MODES:
+        raise _refuse_mode(getattr(im, "filename", "") or "<image>", im.mode)
     if im.mode in _SIXTEEN_BIT:
         # 16-bit grey (e.g. 16-bit PNG): scale 0..65535 to 0..255, do not clip.
         grey = np.asarray(im, dtype=np.float64) / 257.0
         im = Image.fromarray(np.clip(np.rint(grey), 0, 255).astype(np.uint8), "L")
-    elif im.mode == "F":
-        im = Image.fromarray(np.clip(np.rint(np.asarray(im)), 0, 255).astype(np.uint8))
     if im.mode != mode:
         im = im.convert(mode)
     if size is not None and (im.height, im.width) != tuple(size):
@@ -194,7 +241,7 @@ def decode_image(
         with Image.open(path) as im:
             im.load()
             return convert_image(im, mode, size, fit)
-    except (MemoryError, UsageError):
+    except (MemoryError, UsageError, DataError):
         raise
     except Exception as exc:  # Pillow raises many types for a bad file
         raise _unreadable(path, exc) from None

@@ -10,7 +10,13 @@ from pixsmote._registry import Registry
 from pixsmote.data._builtin import load_digits, load_fashion_mnist
 from pixsmote.data._dataset import Dataset
 from pixsmote.data._folder import read_folder
-from pixsmote.data._io import FITS, MODES, convert_image, parse_size
+from pixsmote.data._io import (
+    FITS,
+    MODES,
+    check_image_size,
+    convert_image,
+    parse_size,
+)
 from pixsmote.data._listfile import read_list_file
 from pixsmote.data._npz import read_npz
 from pixsmote.data._splits import SPLITS, load_split
@@ -39,6 +45,7 @@ def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:
         size is None or tuple(size) == tuple(dataset.size)
     ):
         return dataset
+    check_image_size(size, mode or dataset.mode)
     if dataset.dtype != np.uint8:
         raise UsageError(
             f"{dataset.name}: --mode/--size need uint8 images. Got dtype "
@@ -51,8 +58,9 @@ def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:
         for x in dataset.X
     ]  # fmt: skip
     return Dataset(
-        dataset.y, dataset.class_names, X=np.stack(images), name=dataset.name
-    )
+        dataset.y, dataset.class_names, X=np.stack(images), name=dataset.name,
+        sources=dataset.sources,
+    )  # fmt: skip
 
 
 def load_dataset(

@@ -1,4 +1,7 @@
-"""Read and write ``.npz`` datasets: arrays ``X`` and ``y`` (and ``class_names``)."""
+"""Read ``.npz`` datasets: arrays ``X`` and ``y`` (and ``class_names``).
+
+The writer (:mod:`pixsmote.data._writer`) streams its arrays into the archive.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,16 @@ import numpy as np
 from pixsmote._errors import DataError
 from pixsmote.data._dataset import Dataset
 
-__all__ = ["read_npz", "zip_npy_files"]
+__all__ = ["read_npz"]
 
 
 def read_npz(path) -> Dataset:
     """An in-memory dataset from a ``.npz`` holding ``X`` and ``y``.
 
-    Loaded with ``allow_pickle=False``. An optional ``class_names`` array names
-    the labels (then ``y`` must be integers ``0 .. C-1``); otherwise the sorted
+    Loaded with ``allow_pickle=False``. Float images holding NaN or infinite
+    values are refused, naming the first such row. An optional
+    ``class_names`` array names the labels (then ``y`` must be integers
+    ``0 .. C-1``); otherwise the sorted
     distinct values of ``y`` (numbers or strings) become the classes.
     """
     path = Path(path)
@@ -40,6 +45,16 @@ def read_npz(path) -> Dataset:
             f"{path}: expected numeric images X of shape (N, H, W) or (N, H, W, C). "
             f"Got {X.dtype} of shape {X.shape} instead."
         )
+    if X.dtype.kind == "f" and X.size:
+        finite = np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+        if not finite.all():
+            rows = np.flatnonzero(~finite)
+            value = X[rows[0]][~np.isfinite(X[rows[0]])].flat[0]
+            raise DataError(
+                f"{path}: X holds NaN or infinite values in {len(rows)} image(s), "
+                f"the first at row {rows[0]} (label {y[rows[0]]!r}). Remove or "
+                f"repair those images. Got {value} instead."
+            )
     if (
         names is not None
         and y.size
@@ -49,15 +64,6 @@ def read_npz(path) -> Dataset:
             f"{path}: with class_names, y must hold integers 0..{len(names) - 1}. "
             f"Got {y.dtype} values {y.min()!r}..{y.max()!r} instead."
         )
-    return Dataset.from_arrays(X, y, names, name=str(path))
-
-
-def zip_npy_files(files: dict[str, Path], dst: Path) -> None:
-    """Store ``.npy`` files (already on disk) in a ``.npz`` archive, unzipped.
-
-    The arrays are streamed from disk, so an ``X`` written through a memmap is
-    never loaded whole; ``np.load`` reads the result like any ``np.savez`` file.
-    """
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, file in files.items():
-            zf.write(file, arcname=f"{name}.npy")
+    dataset = Dataset.from_arrays(X, y, names, name=str(path))
+    dataset.sources = [path.absolute()]
+    return dataset

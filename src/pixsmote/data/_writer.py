@@ -1,8 +1,10 @@
 """Write datasets to folders or ``.npz`` files, atomically, with a manifest.
 
 Everything is written into a temporary folder beside the destination and moved
-into place with :func:`os.replace` at the very end; an exception or Ctrl-C
-removes the temporary folder, so a destination is either complete or absent.
+into place with :func:`os.replace` at the very end; an exception, Ctrl-C or a
+termination signal removes the temporary folder, so a destination is either
+complete or absent (:func:`atomic_output` also locks the destination, cleans
+up after killed runs and turns file-system errors into one-line messages).
 
 The writers know nothing of how images were made: synthetic images arrive as
 ready pixel chunks with their labels and parents (:class:`Synthetic`), and the
@@ -17,10 +19,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
+import glob
+import json
 import os
 import re
 import shutil
-import tempfile
+import sys
+import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,12 +37,16 @@ import numpy as np
 from pixsmote._errors import DataError
 from pixsmote.data._dataset import Dataset, default_jobs
 from pixsmote.data._destination import (
+    MARKER_NAME,
+    NPZ_MARKER_KEY,
     check_destination,
     manifest_path_for,
+    marker_info,
+    work_paths,
 )
 from pixsmote.data._io import decode_image, encode_png, probe_image
+from pixsmote.data._listfile import format_list_line
 from pixsmote.data._manifest import ManifestRow, write_manifest
-from pixsmote.data._npz import zip_npy_files
 from pixsmote.data._progress import progress_bar
 
 __all__ = [
@@ -56,75 +66,262 @@ LIST_FILE_NAME = "train_balanced.txt"
 _CHUNK_BYTES = 64 * 2**20
 
 
+def _leftover_pattern(dst: Path) -> re.Pattern:
+    return re.compile(re.escape(f".{dst.name}.pixsmote-") + r"(\d+)\.(tmp|old)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _say(text: str) -> None:
+    print(f"pixsmote: {text}", file=sys.stderr, flush=True)
+
+
+def _remove_leftovers(dst: Path) -> None:
+    """Remove what a killed run into `dst` left (its PID is no longer running).
+
+    Called with the destination's lock held, so no live pixsmote run is
+    writing them. A replaced output set aside by a run killed just before its
+    new output took its place is put back.
+    """
+    pattern = _leftover_pattern(dst)
+    try:
+        found = dst.parent.glob(f".{glob.escape(dst.name)}.pixsmote-*")
+        entries = sorted(found, key=lambda p: not p.name.endswith("old"))
+    except OSError:
+        return
+    for path in entries:
+        m = pattern.fullmatch(path.name)
+        if m is None:
+            continue
+        pid = int(m.group(1))
+        if pid != os.getpid() and _alive(pid):
+            _say(f"left {path} alone: PID {pid} is still running")
+            continue
+        if m.group(2) == "old" and not (dst.exists() or dst.is_symlink()):
+            os.replace(path, dst)
+            _say(f"restored {dst} from {path.name}, set aside by an interrupted run "
+                 f"(PID {pid})")  # fmt: skip
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        _say(f"removed {path.name} in {dst.parent}, left by an interrupted run "
+             f"(PID {pid})")  # fmt: skip
+
+
+def _take_lock(dst: Path, lock_path: Path):
+    """Hold `lock_path` for writing `dst`; refuse, naming the holder, if taken."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(lock_path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = f"PID {int(lock_path.read_text().strip())}"
+        except (OSError, ValueError):
+            holder = "a process that is starting"
+        raise DataError(
+            f"{dst} is being written by another pixsmote run ({holder}, holding "
+            f"{lock_path.name}). Wait for it to finish or choose another --out. "
+            "Got a destination in use instead."
+        ) from None
+    with open(lock_path, "w") as fh:  # who holds it, for the message above
+        fh.write(f"{os.getpid()}\n")
+    return lock
+
+
+def _release_lock(lock, lock_path: Path) -> None:
+    # Unlinked while still held: a run that opened it meanwhile finds the
+    # inode gone and takes a new one.
+    with contextlib.suppress(OSError):
+        lock_path.unlink()
+    lock.release()
+
+
+def _make_parents(dst: Path) -> list[Path]:
+    """Create the missing parents of `dst`; return them, innermost first."""
+    created = []
+    parent = dst.parent
+    while not (parent.exists() or parent.is_symlink()):
+        created.append(parent)
+        parent = parent.parent
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_parents(created)
+        raise _os_error(dst, exc) from None
+    return created
+
+
+def _remove_parents(created: list[Path]) -> None:
+    for folder in created:  # innermost first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""  # pragma: no cover
+
+
+def _no_space(dst: Path, needed: int | None) -> DataError:
+    try:
+        free = _size(shutil.disk_usage(dst.parent).free)
+    except OSError:
+        free = "little"
+    need = f"about {_size(needed)}" if needed else "more than is free"
+    return DataError(
+        f"Not enough space for {dst}: the output needs {need}. Free some space "
+        f"or choose another --out. Got {free} free in {dst.parent} instead."
+    )
+
+
+def _os_error(dst: Path, exc: OSError, needed: int | None = None) -> DataError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _no_space(dst, needed)
+    where = f": {exc.filename}" if exc.filename else ""
+    return DataError(f"Cannot write {dst}: {exc.strerror or exc}{where}")
+
+
 @contextlib.contextmanager
-def atomic_output(dst, *, overwrite: bool = False):
+def atomic_output(
+    dst,
+    *,
+    overwrite: bool = False,
+    source=None,
+    needed_bytes: int | None = None,
+    expected_bytes: int | None = None,
+    marker: dict | None = None,
+):
     """Yield a temporary folder beside `dst`; move its content to `dst` at the end.
 
-    For a folder destination the temporary folder itself becomes `dst`. For a
+    For a folder destination the temporary folder itself becomes `dst`, with a
+    marker file (:data:`~pixsmote.data.MARKER_NAME`) written last. For a
     ``.npz`` destination, the caller writes ``<tmp>/<dst.name>`` and
     ``<tmp>/<manifest name>``, which are moved beside each other (manifest
     first). Missing parent folders are created, and removed again on failure.
+
+    While it runs it holds a lock beside `dst` (``.<name>_pixsmote.lock``, with
+    its PID), so a second run into the same destination is refused, naming
+    the first. The temporary folder is ``.<name>.pixsmote-<PID>.tmp``: what a
+    killed run (SIGKILL, power loss) left there is removed by the next run into
+    `dst`, which says so on stderr. An error, Ctrl-C or a termination signal
+    handled as an exception (the CLI does this for SIGTERM and SIGHUP) removes
+    the temporary folder. File-system errors (no space, read-only, a name too
+    long, a parent that is a file) become one-line
+    :class:`~pixsmote.DataError` messages.
 
     Parameters
     ----------
     dst : path-like
     overwrite : bool, default=False
-        Replace an existing `dst` (only once the new one is complete).
+        Replace an existing `dst` that pixsmote wrote (only once the new one is
+        complete).
+    source : Dataset or path-like, optional
+        The input: see :func:`~pixsmote.data.check_destination`.
+    needed_bytes : int, optional
+        The space the output needs at least (checked against the free space
+        before anything is written).
+    expected_bytes : int, optional
+        The space it probably needs (named when the disk fills up); default
+        `needed_bytes`.
+    marker : dict, optional
+        Extra content of a folder's marker file.
 
     Raises
     ------
     UsageError
-        When `dst` exists and `overwrite` is False
-        (:func:`~pixsmote.data.check_destination`).
+        When `dst` may not be written (:func:`~pixsmote.data.check_destination`).
+    DataError
+        When the destination is locked by another run, or cannot be written.
     """
     dst = Path(dst).absolute()
-    targets = check_destination(dst, overwrite=overwrite)
-    created = []
-    parent = dst.parent
-    while not parent.exists():
-        created.append(parent)
-        parent = parent.parent
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent))
+    check_destination(dst, overwrite=overwrite, source=source)
+    tmp, old, lock_path = work_paths(dst)
+    expected_bytes = expected_bytes or needed_bytes
+    created = _make_parents(dst)
+    ok = False
     try:
-        yield tmp
-        if dst.suffix.lower() == ".npz":
-            for target in reversed(targets):  # the manifest, then the arrays
-                os.replace(tmp / target.name, target)
-            shutil.rmtree(tmp)
-        else:
-            old = None
-            if dst.exists() or dst.is_symlink():
-                old = dst.with_name(f".{dst.name}.{os.getpid()}.old")
-                os.replace(dst, old)
-            os.replace(tmp, dst)
-            if old is not None:
-                if old.is_dir() and not old.is_symlink():
-                    shutil.rmtree(old)
+        try:
+            lock = _take_lock(dst, lock_path)
+        except OSError as exc:
+            raise _os_error(dst, exc) from None
+        try:
+            # Under the lock: a killed run's leftovers first (which may put an
+            # output back), then the rules again (another run may have
+            # finished meanwhile).
+            _remove_leftovers(dst)
+            targets = check_destination(dst, overwrite=overwrite, source=source)
+            try:
+                if needed_bytes and shutil.disk_usage(dst.parent).free < needed_bytes:
+                    raise _no_space(dst, expected_bytes)
+                tmp.mkdir()
+            except OSError as exc:
+                raise _os_error(dst, exc, expected_bytes) from None
+            try:
+                yield tmp
+                if dst.suffix.lower() == ".npz":
+                    for target in reversed(targets):  # the manifest, then the arrays
+                        os.replace(tmp / target.name, target)
+                    shutil.rmtree(tmp)
                 else:
-                    old.unlink()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:  # innermost first
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
+                    info = marker_info(**{"kind": "output", **(marker or {})})
+                    with open(tmp / MARKER_NAME, "w", encoding="utf-8") as fh:
+                        json.dump(info, fh, indent=1, ensure_ascii=False)
+                        fh.write("\n")
+                    os.chmod(tmp, 0o777 & ~_umask())
+                    replaced = dst.exists() or dst.is_symlink()
+                    if replaced:
+                        os.replace(dst, old)
+                    os.replace(tmp, dst)
+                    if replaced:
+                        if old.is_dir() and not old.is_symlink():
+                            shutil.rmtree(old)
+                        else:
+                            old.unlink()
+                ok = True
+            except OSError as exc:
+                raise _os_error(dst, exc, expected_bytes) from None
+            finally:
+                if not ok:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            _release_lock(lock, lock_path)
+    finally:
+        if not ok:
+            _remove_parents(created)
 
 
 def class_folder_names(class_names: list[str]) -> list[str]:
     """A safe, distinct folder name for each class.
 
-    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``
-    (``"T-shirt/top"`` -> ``"T-shirt_top"``), so names also work as labels in
-    a ``path label`` list file.
+    Characters other than letters (any script), digits, ``.``, ``_`` and ``-``
+    become ``_`` (``"T-shirt/top"`` -> ``"T-shirt_top"``); names that then
+    clash (``"a/b"`` and ``"a_b"``), also when only their case differs, get a
+    ``_1``, ``_2``, ... suffix, so every class keeps its own folder. The
+    original names are recorded in the output's marker file, manifest and
+    list file, and :func:`~pixsmote.data.load_dataset` reads them back.
     """
     names, used = [], set()
     for i, name in enumerate(class_names):
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or f"class_{i}"
+        safe = re.sub(r"[^\w.-]", "_", name).strip(".") or f"class_{i}"
         candidate, k = safe, 1
-        while candidate in used:
+        while candidate.casefold() in used:
             candidate, k = f"{safe}_{k}", k + 1
-        used.add(candidate)
+        used.add(candidate.casefold())
         names.append(candidate)
     return names
 
@@ -290,6 +487,21 @@ def write_output(
         )
     if synthetic is not None and not len(synthetic):
         synthetic = None
+    n_syn = 0 if synthetic is None else len(synthetic)
+    per_image = int(np.prod(dataset.image_shape)) * dataset.dtype.itemsize
+    if to_npz:  # exact: the arrays are stored uncompressed
+        needed = expected = (len(kept) + len(duplicates) + n_syn) * (
+            per_image + 8
+        ) + 2**16
+    else:  # copies are exact; a PNG file is at most about its raw size
+        originals = np.concatenate([kept, duplicates])
+        needed = 0 if link else _copied_bytes(dataset, originals)
+        expected = needed + n_syn * per_image
+    folders = class_folder_names(dataset.class_names)
+    marker = {
+        "kind": "dataset",
+        "classes": dict(zip(folders, dataset.class_names, strict=True)),
+    }
     y_out = np.concatenate(
         [
             dataset.y[kept],
@@ -297,7 +509,10 @@ def write_output(
             np.asarray([] if synthetic is None else synthetic.labels, dtype=np.int64),
         ]
     )
-    with atomic_output(dst, overwrite=overwrite) as tmp:
+    with atomic_output(
+        dst, overwrite=overwrite, source=dataset, needed_bytes=needed,
+        expected_bytes=expected, marker=marker,
+    ) as tmp:  # fmt: skip
         writer = _npz_writer if to_npz else _folder_writer
         rows = writer(
             dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic,
@@ -308,9 +523,20 @@ def write_output(
         write_manifest(rows, tmp / manifest.name)
         if not to_npz:
             with open(tmp / LIST_FILE_NAME, "w", encoding="utf-8") as fh:
-                fh.writelines(f"{row.path} {row.label}\n" for row in rows)
-            os.chmod(tmp, 0o777 & ~_umask())
+                fh.writelines(format_list_line(r.path, r.label) for r in rows)
     return WriteResult(dst, manifest, y_out, len(rows))
+
+
+def _copied_bytes(dataset: Dataset, indices) -> int:
+    """Bytes of the original files copied as they are."""
+    if not dataset.is_file_backed:
+        return 0
+    total = 0
+    for i in np.unique(indices):
+        if dataset.is_copyable(i):
+            with contextlib.suppress(OSError):
+                total += dataset.paths[int(i)].stat().st_size
+    return total
 
 
 def _umask() -> int:
@@ -336,7 +562,7 @@ def _folder_writer(
     link, chunk_size, compress_level, progress,
 ):  # fmt: skip
     folders = class_folder_names(dataset.class_names)
-    safe_labels = folders  # list-file labels must hold no spaces
+    safe_labels = dataset.class_names  # the manifest records the original names
     for folder in folders:
         (tmp / folder).mkdir()
     used = [set() for _ in folders]
@@ -448,10 +674,6 @@ def _npz_writer(
     n_syn = 0 if synthetic is None else len(synthetic)
     n_out = len(kept) + len(duplicates) + n_syn
     shape = (n_out, *dataset.image_shape)
-    X_file = tmp / "X.npy"
-    X_out = np.lib.format.open_memmap(
-        X_file, mode="w+", dtype=dataset.dtype, shape=shape
-    )
     names = [str(c) for c in dataset.class_names]
     out_ref = [None] * len(dataset)
     rows = []
@@ -478,35 +700,49 @@ def _npz_writer(
 
     step = _chunk_rows(dataset, chunk_size)
     originals = np.concatenate([kept, duplicates])
-    with progress_bar(n_out, f"writing {dst.name}", enabled=progress) as bar:
-        for a in range(0, len(originals), step):
-            part = originals[a : a + step]
-            dataset.read(part, jobs=jobs, out=X_out[a : a + len(part)])
-            bar(len(part))
-        if n_syn:
-            a = len(originals)
-            for pixels in synthetic.chunks(step):
-                X_out[a : a + len(pixels)] = pixels
-                a += len(pixels)
-                bar(len(pixels))
-            _check_chunk_rows(a - len(originals), n_syn)
-    X_out.flush()
-    del X_out
     y_out = np.concatenate(
         [
             dataset.y[originals],
             np.asarray(synthetic.labels if n_syn else [], dtype=np.int64),
         ]
-    )
-    np.save(tmp / "y.npy", y_out.astype(np.int64))
-    np.save(tmp / "class_names.npy", np.array(names, dtype=str))
-    zip_npy_files(
-        {"X": X_file, "y": tmp / "y.npy", "class_names": tmp / "class_names.npy"},
-        tmp / dst.name,
-    )
-    for name in ("X.npy", "y.npy", "class_names.npy"):
-        (tmp / name).unlink()
+    ).astype(np.int64)
+    info = json.dumps(marker_info("dataset"), ensure_ascii=False)
+
+    # Streamed into the (uncompressed) archive a chunk at a time: no memory
+    # map, whose writes die with SIGBUS when the disk fills up, and no second
+    # copy of X on disk.
+    with zipfile.ZipFile(tmp / dst.name, "w", zipfile.ZIP_STORED) as zf:
+        with zf.open("X.npy", "w", force_zip64=True) as fh:
+            _write_npy_header(fh, dataset.dtype, shape)
+            with progress_bar(n_out, f"writing {dst.name}", enabled=progress) as bar:
+                for a in range(0, len(originals), step):
+                    part = dataset.read(originals[a : a + step], jobs=jobs)
+                    fh.write(np.ascontiguousarray(part, dataset.dtype).tobytes())
+                    bar(len(part))
+                if n_syn:
+                    produced = 0
+                    for pixels in synthetic.chunks(step):
+                        fh.write(np.ascontiguousarray(pixels, dataset.dtype).tobytes())
+                        produced += len(pixels)
+                        bar(len(pixels))
+                    _check_chunk_rows(produced, n_syn)
+        for key, value in (
+            ("y", y_out),
+            ("class_names", np.array(names, dtype=str)),
+            (NPZ_MARKER_KEY, np.array(info)),
+        ):
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, value, allow_pickle=False)
     return rows
+
+
+def _write_npy_header(fh, dtype: np.dtype, shape: tuple) -> None:
+    header = {
+        "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+        "fortran_order": False,
+        "shape": tuple(int(n) for n in shape),
+    }
+    np.lib.format.write_array_header_1_0(fh, header)
 
 
 def write_dataset(dataset: Dataset, dst, **kwargs) -> WriteResult:

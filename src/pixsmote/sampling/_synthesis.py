@@ -46,8 +46,13 @@ def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
         Array of shape ``(len(plan), *X.shape[1:])`` and dtype ``X.dtype`` to write
         into (for instance a slice of a preallocated result or an ``np.memmap``).
     chunk_size : int, optional
-        Rows per chunk. By default sized so a chunk's float64 temporaries take
-        about 32 MiB.
+        Rows per chunk (at least 1). By default sized so a chunk's float64
+        temporaries take about 32 MiB.
+
+    Raises
+    ------
+    ValueError
+        A `chunk_size` below 1, or a plan index outside ``0 .. len(X) - 1``.
 
     Returns
     -------
@@ -63,6 +68,12 @@ def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
     if not isinstance(plan, Plan):
         raise TypeError(
             f"plan must be a pixsmote Plan. Got {type(plan).__name__} instead."
+        )
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or int(chunk_size) != chunk_size or chunk_size < 1
+    ):
+        raise ValueError(
+            f"chunk_size must be a positive integer. Got {chunk_size!r} instead."
         )
     if sparse.issparse(X):
         if out is not None:
@@ -80,17 +91,20 @@ def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
         )
     if n == 0:
         return out
-    if len(X) and (plan.base.max() >= len(X) or plan.neighbor.max() >= len(X)):
-        raise IndexError(
-            f"plan indexes sample {max(plan.base.max(), plan.neighbor.max())} but X "
-            f"has {len(X)} samples."
+    low = min(plan.base.min(), plan.neighbor.min())
+    high = max(plan.base.max(), plan.neighbor.max())
+    if low < 0 or high >= len(X):
+        # A negative index would silently wrap around to the last samples.
+        raise ValueError(
+            f"plan indexes must lie in 0..{len(X) - 1} (X has {len(X)} samples). "
+            f"Got index {low if low < 0 else high} instead."
         )
     X2 = X.reshape(len(X), -1)
     out2 = out.reshape(n, -1)
     is_int = np.issubdtype(X.dtype, np.integer)
     if is_int:
         info = np.iinfo(X.dtype)
-    rows = chunk_size or _default_chunk_rows(X2.shape[1])
+    rows = int(chunk_size) if chunk_size else _default_chunk_rows(X2.shape[1])
     for start in range(0, n, rows):
         sl = slice(start, min(n, start + rows))
         if is_int:

@@ -57,6 +57,20 @@ def _check_nonneg_int(name, value):
     return int(value)
 
 
+def _check_float_range(source) -> None:
+    """Float images in memory must lie in [0, 1]: items are used as they are."""
+    X = getattr(source, "X", None)
+    if X is None or X.dtype.kind != "f" or not X.size:
+        return
+    lo, hi = float(np.nanmin(X)), float(np.nanmax(X))
+    if not (0.0 <= lo and hi <= 1.0):
+        raise ValueError(
+            "float images must lie in [0, 1] (items reach the model unscaled); "
+            "scale them first (e.g. X / 255) or pass integers. Got values in "
+            f"[{lo:.4g}, {hi:.4g}] instead."
+        )
+
+
 class ResampledDataset(torch.utils.data.Dataset):
     """A map-style dataset that re-synthesises its SMOTE samples every epoch.
 
@@ -132,7 +146,8 @@ class ResampledDataset(torch.utils.data.Dataset):
     -----
     Items are float32 tensors: ``C x H x W`` for images (a channel axis is added
     to ``(N, H, W)``), ``(D,)`` for rows; uint8 is divided by 255 and uint16 by
-    65535, float input is assumed to be in [0, 1]. Labels are int64 tensors.
+    65535, other integer dtypes are scaled by their range, float input must lie
+    in [0, 1] (checked for arrays). Labels are int64 tensors.
     Batches fetched through a ``DataLoader`` are synthesised together
     (``__getitems__``), not item by item.
 
@@ -178,6 +193,7 @@ class ResampledDataset(torch.utils.data.Dataset):
             )
         self.transform = transform
         self._source, source_labels = make_source(X)
+        _check_float_range(self._source)
         if y is None:
             y = source_labels
         if y is None:

@@ -147,11 +147,17 @@ def to_float_tensor(images: np.ndarray) -> torch.Tensor:
     """A batch of stored images as a float32 tensor ``(B, C, H, W)`` in [0, 1].
 
     ``(B, H, W)`` gains a channel axis; ``(B, D)`` rows stay ``(B, D)``. uint8 is
-    divided by 255, uint16 by 65535; float images are assumed already in [0, 1].
+    divided by 255, uint16 by 65535; any other integer dtype is scaled by its
+    range, ``(v - min) / (max - min)`` (int16: -32768 -> 0, 32767 -> 1); float
+    images are assumed already in [0, 1] (:class:`ResampledDataset` checks).
     """
     scale = _SCALE.get(images.dtype)
     if images.dtype == np.uint8:
         t = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32)
+    elif images.dtype.kind in "iu" and scale is None:
+        info = np.iinfo(images.dtype)  # in float64: int32's range needs it
+        unit = (images.astype(np.float64) - info.min) / (float(info.max) - info.min)
+        t = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32))
     else:
         t = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
     if scale is not None:
