@@ -640,6 +640,7 @@ class Staging:
                     old.unlink()
             return
         fs = self.fs
+        fs.invalidate_cache()  # the workers wrote; this process's listings are old
         written = sorted(fs.find(self.tmp))
         marker = f"{self.tmp}/{MANIFEST_NAME}"
         if fs.exists(self.dst):
