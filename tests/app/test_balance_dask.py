@@ -71,7 +71,7 @@ def source(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
         silence_logs=40,
     ) as cluster, distributed.Client(cluster) as c:  # fmt: skip
         yield c
@@ -118,7 +118,7 @@ def test_memory_urls_are_byte_identical(source, reference):
     try:
         with distributed.Client(
             processes=False, n_workers=2, threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as c:  # fmt: skip
             result = balance(
                 "memory://dasksrc", "memory://daskout", "smote", seed=7,
@@ -151,8 +151,17 @@ class _KillFirstSynthesis(distributed.WorkerPlugin):
             and str(key).startswith("pixsmote-synthesize")
             and not os.path.exists(self.flag)
         ):
-            open(self.flag, "w").close()
+            with open(self.flag, "w") as fh:
+                fh.write(str(os.getpid()))
             os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie is dead, not yet reaped
 
 
 def test_a_killed_worker_is_retried(source, client, reference, tmp_path):
@@ -166,7 +175,7 @@ def test_a_killed_worker_is_retried(source, client, reference, tmp_path):
                 k_neighbors=3, client=client, chunk_size=4)  # fmt: skip
     finally:
         client.unregister_worker_plugin("kill-once")
-    assert flag.exists()  # a worker did die
+    assert not _alive(int(flag.read_text()))  # the worker did die
     assert _local_files(tmp_path / "o") == reference["smote"]
 
 
@@ -199,7 +208,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_s3_over_moto_with_the_cli(source, reference, monkeypatch, capsys):
+def test_s3_over_moto_with_the_cli(tmp_path, monkeypatch, capsys):
+    # few images: every one is a few requests to the moto server
+    source = tmp_path / "src"
+    for label, (cls, n) in enumerate((("many", 8), ("few", 3))):
+        (source / cls).mkdir(parents=True)
+        for j in range(n):
+            px = np.full((4, 4, 3), 30 * j + 100 * label, dtype=np.uint8)
+            Image.fromarray(px).save(source / cls / f"{j}.png")
+    balance(load_dataset(source), tmp_path / "reference", seed=7, k_neighbors=2)
     pytest.importorskip("s3fs")
     server_mod = pytest.importorskip("moto.server")
     port = _free_port()
@@ -219,12 +236,14 @@ def test_s3_over_moto_with_the_cli(source, reference, monkeypatch, capsys):
         fs.put(str(source), "pixsmote-test/src", recursive=True)
         code = main([
             "balance", "s3://pixsmote-test/src", "--out", "s3://pixsmote-test/out",
-            "--dask", "local:2", "--seed", "7", "--k-neighbors", "3",
+            "--dask", "local:2", "--seed", "7", "--k-neighbors", "2",
         ])  # fmt: skip
         out = capsys.readouterr()
         assert code == 0, out.err
         assert "written: s3://pixsmote-test/out" in out.out
-        assert _fs_files(fs, "pixsmote-test/out") == reference["smote"]
+        assert _fs_files(fs, "pixsmote-test/out") == _local_files(
+            tmp_path / "reference"
+        )
         assert [p for p in fs.ls("pixsmote-test") if ".out." in p] == []
     finally:
         server.stop()
