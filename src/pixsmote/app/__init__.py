@@ -36,17 +36,17 @@ only parses, calls them and prints.
 * :func:`run_demo` — ``pixsmote demo``, the motivating case end to end.
 """
 
-from pixsmote.app._balance_dataset import (
-    BalanceResult,
-    balance,
-    balance_methods,
-    parse_strategy,
-)
 from pixsmote.app._balance_dask import (
     DASK_EXTRA,
     balance_on_dask,
     dask_client,
     parse_dask_address,
+)
+from pixsmote.app._balance_dataset import (
+    BalanceResult,
+    balance,
+    balance_methods,
+    parse_strategy,
 )
 from pixsmote.app._bench_balance import Balanced, balance_training, online_train_data
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig, load_config

@@ -360,6 +360,12 @@ def _warm_up(client) -> None:
         ) from None
 
 
+def _one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (e.g. a KilledWorker, an OSError of s3fs)."""
+    reason = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+
+
 def _n_workers(client) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
@@ -467,22 +473,27 @@ def balance_on_dask(
             f"method must be one of {list_samplers()}. Got {method!r} instead."
         )
     sampling_strategy = parse_strategy(sampling_strategy)
-    url_out = is_url(os.fspath(dst))
-    fs_out, out_path = open_url(dst, storage_options)
-    src_fs = src_root = None
-    if isinstance(src, Dataset):
-        src_root = None if src.root is None else str(src.root)
-        src_fs = fs_out if is_local(fs_out) else None
-    elif is_url(os.fspath(src)):
-        src_fs, src_root = open_url(src, storage_options)
-    else:
-        src_root = str(Path(src).absolute())
-        src_fs = fs_out if is_local(fs_out) else None
-    # Refuse a bad destination before anything is read.
-    staging = Staging(fs_out, out_path, overwrite=overwrite, source_fs=src_fs,
-                      source_root=src_root)  # fmt: skip
-    _check_memory(client, fs_out, *([src_fs] if src_fs is not None else []))
-    _warm_up(client)
+    try:
+        url_out = is_url(os.fspath(dst))
+        fs_out, out_path = open_url(dst, storage_options)
+        src_fs = src_root = None
+        if isinstance(src, Dataset):
+            src_root = None if src.root is None else str(src.root)
+            src_fs = fs_out if is_local(fs_out) else None
+        elif is_url(os.fspath(src)):
+            src_fs, src_root = open_url(src, storage_options)
+        else:
+            src_root = str(Path(src).absolute())
+            src_fs = fs_out if is_local(fs_out) else None
+        # Refuse a bad destination before anything is read.
+        staging = Staging(fs_out, out_path, overwrite=overwrite, source_fs=src_fs,
+                          source_root=src_root)  # fmt: skip
+        _check_memory(client, fs_out, *([src_fs] if src_fs is not None else []))
+        _warm_up(client)
+    except PixsmoteError:
+        raise
+    except Exception as exc:  # the store refused (credentials, bucket, network)
+        raise DataError(_one_line(exc)) from None
 
     run = _Run(client, uuid.uuid4().hex[:10])
     workers = _n_workers(client)
@@ -576,7 +587,9 @@ def balance_on_dask(
         with contextlib.suppress(Exception):
             client.cancel(run.futures)
         if not opened:
-            raise
+            if isinstance(exc, PixsmoteError) or not isinstance(exc, Exception):
+                raise
+            raise DataError(_one_line(exc)) from None
         deadline = time.monotonic() + 30
         while _running(client, run.token) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -589,8 +602,7 @@ def balance_on_dask(
         if isinstance(exc, PixsmoteError):
             raise type(exc)(f"{exc} {note}") from None
         if isinstance(exc, Exception):
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise DataError(f"{type(exc).__name__}: {reason}. {note}") from None
+            raise DataError(f"{_one_line(exc)}. {note}") from None
         raise
 
     syn_labels = np.asarray([] if plan is None else plan.cls, dtype=np.int64)
