@@ -133,6 +133,37 @@ def test_memory_urls_are_byte_identical(source, reference):
                 fs.rm(path, recursive=True)
 
 
+def test_memory_urls_with_reading_options_and_overwrite(source, tmp_path):
+    """A URL source resized (nothing copyable), one unreadable file skipped,
+    written twice over the same destination: the single-process bytes."""
+    import shutil
+
+    fsspec = pytest.importorskip("fsspec")
+    src = tmp_path / "src"
+    shutil.copytree(source, src)
+    (src / "big" / "broken.png").write_bytes(b"not an image")
+    balance(load_dataset(src, size="4x3", skip_bad=True), tmp_path / "ref", "smote",
+            seed=1, k_neighbors=3)  # fmt: skip
+    fs = fsspec.filesystem("memory")
+    fs.put(str(src), "/optsrc", recursive=True)
+    try:
+        with distributed.Client(
+            processes=False, n_workers=1, threads_per_worker=1,
+            dashboard_address=":0",
+        ) as c:  # fmt: skip
+            for _ in range(2):
+                result = balance_on_dask(
+                    "memory://optsrc", "memory://optout", "smote", client=c, seed=1,
+                    k_neighbors=3, size="4x3", skip_bad=True, overwrite=True,
+                )  # fmt: skip
+        assert [p for p, _ in result.skipped] == ["/optsrc/big/broken.png"]
+        assert _fs_files(fs, "/optout") == _local_files(tmp_path / "ref")
+    finally:
+        for path in ("/optsrc", "/optout"):
+            if fs.exists(path):
+                fs.rm(path, recursive=True)
+
+
 def test_memory_urls_need_workers_in_this_process(client):
     with pytest.raises(UsageError, match="memory:// is private to one process"):
         balance("memory://nothing", "memory://out", client=client)

@@ -79,6 +79,9 @@ _LOCAL = re.compile(r"local:(\d+)")
 # worker running the first synthesis task).
 _KEYS = ("pixsmote-probe", "pixsmote-decode", "pixsmote-copy", "pixsmote-synthesize")
 
+# Seconds to wait for a first worker of a scheduler that has none.
+_WORKER_WAIT_S = 30
+
 # Bytes read from the head of a file to find its mode and size: PNG and JPEG
 # headers are far smaller; a file whose header does not fit is read whole.
 _HEADER_BYTES = 64 * 1024
@@ -351,6 +354,13 @@ def _warm_up(client) -> None:
     tasks, the imports run one worker after the other, done here they overlap.
     A worker that cannot import pixsmote is reported now, in one line.
     """
+    try:
+        client.wait_for_workers(1, timeout=_WORKER_WAIT_S)
+    except (TimeoutError, OSError):
+        raise DataError(
+            f"The Dask cluster has no worker (waited {_WORKER_WAIT_S} s). Expected "
+            "at least one worker connected to the scheduler. Got none instead."
+        ) from None
     try:
         client.run(_import_here)
     except ImportError as exc:
