@@ -350,8 +350,9 @@ def _warm_up(client) -> None:
     """Import pixsmote on every worker at once, before the first task.
 
     A fresh worker spends seconds importing pixsmote and its libraries
-    (measured: 4.4 s per worker on a busy 2-core machine); done by the first
-    tasks, the imports run one worker after the other, done here they overlap.
+    (measured: about 4 s for each worker's first task on a busy 2-core
+    machine); left to the first tasks, the imports can run one worker after
+    the other, done here they overlap.
     A worker that cannot import pixsmote is reported now, in one line.
     """
     try:
@@ -382,7 +383,8 @@ def _n_workers(client) -> int:
 
 def _open_source(src, storage_options, *, mode, size, fit, skip_bad, run, progress,
                  rows):  # fmt: skip
-    """A FolderSource, and whether workers must probe it (URLs)."""
+    """The FolderSource of `src`: a Dataset as it is, a local path read here,
+    a URL listed here with its headers probed by the workers."""
     if isinstance(src, Dataset):
         return source_from_dataset(src)
     if not is_url(src):

@@ -81,7 +81,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--dask", metavar="ADDRESS", default=None,
         help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
         "local:N (N worker processes here); SRC and DST may then be fsspec URLs "
-        "(s3://bucket/folder, gs://..., memory://...) and the output is the same, "
+        "(s3://bucket/folder, gs://..., file://...) and the output is the same, "
         "byte for byte" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     d.add_argument(
