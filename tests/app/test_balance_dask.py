@@ -317,3 +317,29 @@ def test_storage_options_need_dask_and_json(source, tmp_path, capsys):
     assert "need --dask" in capsys.readouterr().err
     assert main([*base, "--dask", "local:1", "--storage-options", "[1]"]) == 2
     assert "must be a JSON object" in capsys.readouterr().err
+
+
+def test_cli_with_a_local_folder(source, client, reference, tmp_path, monkeypatch,
+                                 capsys):  # fmt: skip
+    """``--dask`` on a local folder (read here, written by the workers); the
+    module's cluster stands in for the one ``local:2`` would start."""
+    import contextlib
+
+    import pixsmote.app
+
+    @contextlib.contextmanager
+    def module_cluster(address, timeout):
+        assert (address, timeout) == ("local:2", 30.0)
+        yield client
+
+    monkeypatch.setattr(pixsmote.app, "dask_client", module_cluster)
+    code = main(["balance", str(source), "--out", str(tmp_path / "o"), "--dask",
+                 "local:2", "--seed", "7", "--k-neighbors", "3"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert _local_files(tmp_path / "o") == reference["smote"]
+    assert f"written: {tmp_path / 'o'}" in capsys.readouterr().out
+
+
+def test_storage_options_need_a_client(source, tmp_path):
+    with pytest.raises(UsageError, match="need a Dask client"):
+        balance(load_dataset(source), tmp_path / "o", storage_options={})
