@@ -16,6 +16,7 @@ from PIL import Image
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.app import balance, balance_on_dask, parse_dask_address
+from pixsmote.app._balance_dask import synthesis_groups
 from pixsmote.cli import main
 from pixsmote.data import load_dataset
 
@@ -296,6 +297,22 @@ def test_bad_and_unreachable_addresses(address, code, message, source, tmp_path,
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_synthesis_groups_keep_small_classes_whole():
+    rng = np.random.default_rng(0)
+    cls = np.repeat([0, 1, 2, 3], [5, 3, 23, 4])
+    perm = rng.permutation(len(cls))
+    cls, base = cls[perm], rng.integers(0, 50, len(cls))
+    groups = synthesis_groups(cls, base, rows=8)
+    assert np.array_equal(np.sort(np.concatenate(groups)), np.arange(len(cls)))
+    assert all(len(g) <= 8 and np.all(np.diff(g) > 0) for g in groups)
+    for c in (0, 1, 3):  # at most 8 rows: one task
+        assert sum(np.any(cls[g] == c) for g in groups) == 1
+    big = [g for g in groups if np.all(cls[g] == 2)]
+    assert [len(g) for g in big] == [8, 8, 7]  # near-equal parts
+    spans = [(base[g].min(), base[g].max()) for g in big]
+    assert all(hi <= lo for (_, hi), (lo, _) in zip(spans, spans[1:], strict=False))
 
 
 def test_addresses_parse():

@@ -9,8 +9,9 @@ a row) with the parent indices remapped to the parents it reads.
 
 Workers copy (or convert) the originals and synthesise, encode and write the
 new images, a chunk of rows per task. Synthetic rows are grouped by class and
-base image so that a task reads each of its parents once, and the parents of
-a small class are read by one task. Tasks write under a temporary prefix and
+base image (:func:`synthesis_groups`) so that a task reads each of its parents
+once, a small class is one task, and a base image of a large class is read by
+one task. Tasks write under a temporary prefix and
 return the paths they wrote; the driver checks them against the layout,
 writes ``manifest.csv`` and ``train_balanced.txt`` and commits the prefix
 (:class:`~pixsmote.data.Staging`: a rename on a local disk, a copy with the
@@ -67,6 +68,7 @@ __all__ = [
     "balance_on_dask",
     "dask_client",
     "parse_dask_address",
+    "synthesis_groups",
 ]
 
 #: What to install for ``--dask``.
@@ -296,6 +298,38 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
 
 def _chunks(n: int, rows: int):
     return [slice(a, min(n, a + rows)) for a in range(0, n, rows)]
+
+
+def synthesis_groups(cls, base, rows: int) -> list[np.ndarray]:
+    """Split plan rows into tasks of at most `rows` rows that share parents.
+
+    A class with at most `rows` synthetic rows goes whole into one task
+    (small classes are packed together), so its parents are read once; a
+    larger class is split into near-equal tasks of consecutive base images,
+    so a base is read by one task and only neighbours by several.
+
+    Returns
+    -------
+    list of numpy.ndarray of int64
+        Row indices of each task, sorted; together every row exactly once.
+    """
+    cls = np.asarray(cls)
+    order = np.lexsort((np.asarray(base), cls))
+    starts = np.flatnonzero(np.r_[True, cls[order][1:] != cls[order][:-1]])
+    bounds = [*starts.tolist(), len(order)]
+    groups, pack = [], []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b - a > rows:
+            parts = math.ceil((b - a) / rows)
+            groups += [np.sort(p) for p in np.array_split(order[a:b], parts)]
+            continue
+        if sum(len(p) for p in pack) + (b - a) > rows:
+            groups.append(np.sort(np.concatenate(pack)))
+            pack = []
+        pack.append(order[a:b])
+    if pack:
+        groups.append(np.sort(np.concatenate(pack)))
+    return groups
 
 
 class _Run:
@@ -560,11 +594,7 @@ def balance_on_dask(
             weights.append(len(idx))
             expected += out
         if n_syn:
-            # By class, then base image: a task's rows share parents, so each
-            # task reads each of its parents once and few parents twice.
-            order = np.lexsort((plan.base, plan.cls))
-            for s in _chunks(n_syn, rows):
-                r = np.sort(order[s])
+            for r in synthesis_groups(plan.cls, plan.base, rows):
                 part = plan[r]
                 parents, inverse = np.unique(
                     np.concatenate([part.base, part.neighbor]), return_inverse=True
