@@ -45,7 +45,7 @@ from PIL import Image
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset
-from pixsmote.data._destination import MANIFEST_NAME
+from pixsmote.data._destination import MANIFEST_NAME, check_destination
 from pixsmote.data._files import format_sizes
 from pixsmote.data._io import (
     FITS,
@@ -587,7 +587,9 @@ class Staging:
                 f"{self.dst}: a distributed run writes a folder. Expected a folder "
                 "destination. Got a .npz file instead."
             )
-        if fs.exists(self.dst) and not overwrite:
+        if self.local:  # the local rules, broken symbolic links included
+            check_destination(self.dst, overwrite=overwrite)
+        elif fs.exists(self.dst) and not overwrite:
             raise UsageError(
                 f"{self.dst} already exists. Pass --overwrite (overwrite=True) to "
                 "replace it, or choose another --out."
