@@ -6,7 +6,6 @@ the CLI with ``--dask local:2`` against a moto server on 127.0.0.1, and the
 """
 
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -234,12 +233,6 @@ def test_destination_rules(source, client, tmp_path):
         balance(load_dataset(source), tmp_path / "o.npz", client=client)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_s3_over_moto_with_the_cli(tmp_path, monkeypatch, capsys):
     # few images: every one is a few requests to the moto server
     source = tmp_path / "src"
@@ -251,10 +244,10 @@ def test_s3_over_moto_with_the_cli(tmp_path, monkeypatch, capsys):
     balance(load_dataset(source), tmp_path / "reference", seed=7, k_neighbors=2)
     pytest.importorskip("s3fs")
     server_mod = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     try:
+        port = server.get_host_and_port()[1]
         for name, value in (
             ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_SESSION_TOKEN", "testing"), ("AWS_DEFAULT_REGION", "us-east-1"),
