@@ -329,25 +329,18 @@ def test_storage_options_need_dask_and_json(source, tmp_path, capsys):
     assert "must be a JSON object" in capsys.readouterr().err
 
 
-def test_cli_with_a_local_folder(source, client, reference, tmp_path, monkeypatch,
-                                 capsys):  # fmt: skip
-    """``--dask`` on a local folder (read here, written by the workers); the
-    module's cluster stands in for the one ``local:2`` would start."""
-    import contextlib
-
-    import pixsmote.app
-
-    @contextlib.contextmanager
-    def module_cluster(address, timeout):
-        assert (address, timeout) == ("local:2", 30.0)
-        yield client
-
-    monkeypatch.setattr(pixsmote.app, "dask_client", module_cluster)
+def test_cli_with_a_scheduler_address(source, client, reference, tmp_path,
+                                      capsys):  # fmt: skip
+    """``--dask tcp://...``: the CLI connects to a running scheduler (the
+    module's cluster) and writes a local folder with its workers."""
+    address = client.scheduler.address
+    assert address.startswith("tcp://")
     code = main(["balance", str(source), "--out", str(tmp_path / "o"), "--dask",
-                 "local:2", "--seed", "7", "--k-neighbors", "3"])  # fmt: skip
-    assert code == 0, capsys.readouterr().err
+                 address, "--seed", "7", "--k-neighbors", "3"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
     assert _local_files(tmp_path / "o") == reference["smote"]
-    assert f"written: {tmp_path / 'o'}" in capsys.readouterr().out
+    assert f"written: {tmp_path / 'o'}" in captured.out
 
 
 def test_storage_options_need_a_client(source, tmp_path):
