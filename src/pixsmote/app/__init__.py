@@ -9,7 +9,9 @@ only parses, calls them and prints.
 
 * :func:`balance` — the ``pixsmote balance`` pipeline: resample a dataset with
   a registered sampler, decoding only what the sampler needs, and write it with
-  a provenance manifest.
+  a provenance manifest; with ``client=`` (or :func:`balance_on_dask`) the
+  same output, byte for byte, written by the workers of a Dask cluster from
+  and to fsspec URLs (:func:`dask_client` opens ``local:N`` or a scheduler).
 * :data:`RECIPES` — the balancing recipes of ``pixsmote bench``, offline and
   online in one registry: ``none``, ``undersample``, every sampler of
   :data:`pixsmote.sampling.SAMPLERS` (resampled once before training),
@@ -34,6 +36,12 @@ only parses, calls them and prints.
 * :func:`run_demo` — ``pixsmote demo``, the motivating case end to end.
 """
 
+from pixsmote.app._balance_dask import (
+    DASK_EXTRA,
+    balance_on_dask,
+    dask_client,
+    parse_dask_address,
+)
 from pixsmote.app._balance_dataset import (
     BalanceResult,
     balance,
@@ -68,6 +76,11 @@ __all__ = [
     "balance",
     "balance_methods",
     "parse_strategy",
+    # the same on a Dask cluster
+    "DASK_EXTRA",
+    "balance_on_dask",
+    "dask_client",
+    "parse_dask_address",
     # recipes
     "ONLINE_PREFIX",
     "RECIPES",

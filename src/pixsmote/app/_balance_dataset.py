@@ -217,6 +217,8 @@ def balance(
     link: bool = False,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    client=None,
+    storage_options: dict | None = None,
 ) -> BalanceResult:
     """Resample `dataset` with the sampler `method` and write it to `dst`.
 
@@ -251,6 +253,12 @@ def balance(
         Synthetic images produced at a time.
     progress : bool or None
         Progress bars (None: when stderr is a terminal).
+    client : distributed.Client, optional
+        Run on this Dask cluster instead (:func:`~pixsmote.app.balance_on_dask`):
+        the same output, byte for byte. `dataset` may then also be a folder
+        URL (``s3://...``) and `dst` a URL; `jobs` and `link` do not apply.
+    storage_options : dict, optional
+        fsspec options of URL sources and destinations (with `client`).
 
     Returns
     -------
@@ -258,6 +266,20 @@ def balance(
     """
     from imblearn.utils import check_sampling_strategy
 
+    if client is not None:
+        from pixsmote.app._balance_dask import balance_on_dask
+
+        return balance_on_dask(
+            dataset, dst, method, client=client, storage_options=storage_options,
+            sampling_strategy=sampling_strategy, k_neighbors=k_neighbors,
+            neighbor_space=neighbor_space, seed=seed, overwrite=overwrite,
+            chunk_size=chunk_size, progress=progress,
+        )  # fmt: skip
+    if storage_options is not None:
+        raise UsageError(
+            "storage_options need a Dask client (client=...). Got storage_options "
+            "without one instead."
+        )
     start = time.perf_counter()
     if method not in SAMPLERS:
         raise UsageError(

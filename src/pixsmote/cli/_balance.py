@@ -3,6 +3,8 @@
 Only the classes a class-local sampler (smote, ros) over-samples are decoded;
 the other originals are copied file to file and synthetic images are written
 in chunks by a pool of threads. The output appears at DST only when complete.
+With ``--dask ADDRESS`` the same work (and the same output, byte for byte) is
+done by the workers of a Dask cluster, from and to fsspec URLs.
 """
 
 from __future__ import annotations
@@ -85,6 +87,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
         help="space in which neighbours are searched",
     )  # fmt: skip
+    d = p.add_argument_group(
+        "distributed (needs the extra: pip install 'pixsmote[distributed]')"
+    )
+    d.add_argument(
+        "--dask", metavar="ADDRESS", default=None,
+        help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
+        "local:N (N worker processes here); SRC and DST may then be fsspec URLs "
+        "(s3://bucket/folder, gs://..., file://...) and the output is the same, "
+        "byte for byte" + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    d.add_argument(
+        "--storage-options", metavar="JSON", default=None,
+        help="fsspec options of URL sources and destinations, a JSON object "
+        "(e.g. '{\"anon\": true}'); s3fs also reads AWS_ENDPOINT_URL and the AWS "
+        "credential variables" + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    d.add_argument(
+        "--dask-timeout", type=float, default=30.0, metavar="SECONDS",
+        help="how long to wait for the scheduler",
+    )  # fmt: skip
     p.set_defaults(run=run)
     return p
 
@@ -132,10 +154,84 @@ def _sampler_params(args) -> dict:
     return params
 
 
+def _storage_options(text):
+    import json
+
+    from pixsmote._errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"--storage-options must be a JSON object ({exc}). Got {text!r} instead."
+        ) from None
+    if not isinstance(options, dict):
+        raise UsageError(
+            f"--storage-options must be a JSON object. Got {text!r} instead."
+        )
+    return options
+
+
+def _print_result(args, result) -> None:
+    from pixsmote.data import format_counts
+
+    print(format_counts(result.class_names, result.counts_before, result.counts_after))
+    print(
+        f"\n{args.method}: {int(result.counts_before.sum())} -> "
+        f"{int(result.counts_after.sum())} images (+{result.n_synthetic} synthetic, "
+        f"-{result.n_removed} removed; {result.n_decoded} decoded) in "
+        f"{result.time_s:.1f} s"
+    )
+    print(f"written: {result.dst}")
+    print(f"manifest: {result.manifest}")
+
+
+def _run_dask(args) -> int:
+    """``--dask``: the same pipeline, its work done by the cluster's workers."""
+    from pixsmote._errors import UsageError
+    from pixsmote.app import balance_on_dask, dask_client, parse_dask_address
+    from pixsmote.data import check_destination, is_url
+
+    parse_dask_address(args.dask)  # a malformed address fails before any work
+    options = _storage_options(args.storage_options)
+    if args.link:
+        raise UsageError(
+            "--link hard-links files on one disk. Expected no --link with --dask. "
+            "Got both instead."
+        )
+    if args.dask_timeout <= 0:
+        raise UsageError(
+            f"--dask-timeout must be positive. Got {args.dask_timeout} instead."
+        )
+    if not is_url(args.out):
+        check_destination(args.out, overwrite=args.overwrite)
+    if is_url(args.src):
+        src = args.src  # listed here, its headers read by the workers
+    else:
+        src = load_source(args)
+        print_skipped(src, sys.stderr)
+    with dask_client(args.dask, timeout=args.dask_timeout) as client:
+        result = balance_on_dask(
+            src, args.out, args.method, client=client, storage_options=options,
+            sampling_strategy=args.strategy, k_neighbors=args.k_neighbors,
+            neighbor_space=args.neighbor_space, seed=args.seed,
+            overwrite=args.overwrite, mode=args.mode, size=args.size, fit=args.fit,
+            skip_bad=args.skip_bad, chunk_size=args.chunk_size,
+        )  # fmt: skip
+    if is_url(args.src) and result.skipped:
+        print(f"skipped {len(result.skipped)} unreadable file(s):", file=sys.stderr)
+        for _, reason in result.skipped:
+            print(f"  {reason}", file=sys.stderr)
+    _print_result(args, result)
+    return 0
+
+
 def run(args) -> int:
     from pixsmote._errors import UsageError
     from pixsmote.app import balance
-    from pixsmote.data import check_destination, format_counts
+    from pixsmote.data import check_destination
 
     if args.k_neighbors != "auto" and args.k_neighbors < 1:
         raise UsageError(
@@ -144,6 +240,13 @@ def run(args) -> int:
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UsageError(
             f"--chunk-size must be at least 1. Got {args.chunk_size} instead."
+        )
+    if args.dask is not None:
+        return _run_dask(args)
+    if args.storage_options is not None:
+        raise UsageError(
+            "--storage-options apply to URLs, which need --dask. Got "
+            "--storage-options without --dask instead."
         )
     # Fail before reading a large dataset; `balance` checks again with the
     # dataset (an output that would replace its own input).
@@ -170,13 +273,5 @@ def run(args) -> int:
         link=args.link,
         chunk_size=args.chunk_size,
     )
-    print(format_counts(result.class_names, result.counts_before, result.counts_after))
-    print(
-        f"\n{args.method}: {int(result.counts_before.sum())} -> "
-        f"{int(result.counts_after.sum())} images (+{result.n_synthetic} synthetic, "
-        f"-{result.n_removed} removed; {result.n_decoded} decoded) in "
-        f"{result.time_s:.1f} s"
-    )
-    print(f"written: {result.dst}")
-    print(f"manifest: {result.manifest}")
+    _print_result(args, result)
     return 0

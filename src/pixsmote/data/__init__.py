@@ -8,7 +8,10 @@ datasets into folders or ``.npz`` files atomically, with a provenance manifest;
 new images reach them as ready pixel chunks (:class:`Synthetic`), so this
 package knows nothing of how they were made (resampling lives in
 :mod:`pixsmote.app`). :func:`check_destination` holds the rules for where an
-output may go.
+output may go. Folders at fsspec URLs (``s3://``, ``memory://``, ...) are
+listed, read, laid out and committed by the functions of ``_fs``
+(:class:`FolderSource`, :func:`folder_layout`, :class:`Staging`), which a
+distributed run uses.
 """
 
 from pixsmote.data._builtin import (
@@ -31,6 +34,25 @@ from pixsmote.data._destination import (
     write_marker,
 )
 from pixsmote.data._folder import read_folder, scan_folder
+from pixsmote.data._fs import (
+    FolderLayout,
+    FolderSource,
+    Staging,
+    decode_bytes,
+    folder_layout,
+    is_local,
+    is_url,
+    list_file_bytes,
+    list_folder,
+    manifest_bytes,
+    open_url,
+    png_bytes,
+    probe_bytes,
+    read_files,
+    source_from_dataset,
+    source_from_probes,
+    write_files,
+)
 from pixsmote.data._io import (
     FITS,
     IMAGE_EXTENSIONS,
@@ -123,4 +145,22 @@ __all__ = [
     "write_manifest",
     "default_jobs",
     "progress_bar",
+    # folders at fsspec URLs (distributed runs)
+    "FolderLayout",
+    "FolderSource",
+    "Staging",
+    "decode_bytes",
+    "folder_layout",
+    "is_local",
+    "is_url",
+    "list_file_bytes",
+    "list_folder",
+    "manifest_bytes",
+    "open_url",
+    "png_bytes",
+    "probe_bytes",
+    "read_files",
+    "source_from_dataset",
+    "source_from_probes",
+    "write_files",
 ]
