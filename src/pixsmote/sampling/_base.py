@@ -20,11 +20,11 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from pixsmote.sampling._neighbors import BlockKNN, compute_features
+from pixsmote.sampling._knn import NEIGHBORS_MODES, make_neighbors
+from pixsmote.sampling._neighbors import compute_features
 from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._validation import flatten_images, resolve_k
@@ -78,6 +78,7 @@ class ImageSamplerMixin:
     _image_parameter_constraints: dict = {
         "neighbor_space": [StrOptions({"pixel", "pca"}), "array-like", callable],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "neighbors": [StrOptions(set(NEIGHBORS_MODES))],
     }
     #: Whether the algorithm only looks at the class it oversamples.
     _class_local = False
@@ -232,9 +233,9 @@ class ImageSamplerMixin:
     def _nn(self, param_name, param, default, n_fit, cls, F_fit, *, extra=1):
         """A fitted neighbours estimator for ``F_fit`` with the right ``k``.
 
-        An estimator object given by the user is cloned and used as is. Integer
-        pixels use :class:`BlockKNN` (no float64 copy of the images); anything
-        else uses scikit-learn's ``NearestNeighbors`` exactly as imbalanced-learn.
+        An estimator object given by the user is cloned and used as is;
+        otherwise :func:`pixsmote.sampling._knn.make_neighbors` picks one from
+        the ``neighbors`` mode (exact or approximate search in bounded memory).
         """
         if not isinstance(param, (numbers.Integral, str)):
             from sklearn.base import clone
@@ -242,11 +243,15 @@ class ImageSamplerMixin:
             est = clone(param)
         else:
             k = resolve_k(param_name, param, default, n_fit, cls, extra=extra)
-            if hasattr(F_fit, "dtype") and F_fit.dtype.kind in "ui":
-                est = BlockKNN(n_neighbors=k + 1)
-            else:
-                est = NearestNeighbors(n_neighbors=k + 1)
+            est = make_neighbors(
+                k + 1, F_fit, getattr(self, "neighbors", "auto"), images=self._images()
+            )
         return est.fit(F_fit)
+
+    def _images(self):
+        """Whether the input of the current ``fit_resample`` was images."""
+        nd = getattr(self, "_nd_input", None)
+        return nd is not None and nd[1] is not None and len(nd[1]) > 2
 
     def _draw(self, g: Group, random_state, outer) -> Plan:
         if g.kind == "svm":

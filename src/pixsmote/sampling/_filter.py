@@ -81,6 +81,7 @@ class BorderlineSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         kind="borderline-1",
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -91,6 +92,7 @@ class BorderlineSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _groups(self, F, y, outer):
         self.in_danger_indices = {}
@@ -169,6 +171,7 @@ class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         out_step=0.5,
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -180,6 +183,7 @@ class SVMSMOTE(ImageSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _groups(self, F, y, outer):
         if self.svm_estimator is None and self.random_state is None:

@@ -9,6 +9,7 @@ from imblearn.over_sampling import KMeansSMOTE as _ImbKMeansSMOTE
 from sklearn.utils._param_validation import StrOptions
 
 from pixsmote.sampling._base import Group, ImageSamplerMixin
+from pixsmote.sampling._knn import mean_pairwise_distance
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["KMeansSMOTE"]
@@ -74,6 +75,7 @@ class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         density_exponent="auto",
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -86,6 +88,19 @@ class KMeansSMOTE(ImageSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
+
+    def _find_cluster_sparsity(self, X):
+        if X.dtype.kind not in "ui":  # float: imbalanced-learn's, bit for bit
+            return super()._find_cluster_sparsity(X)
+        # Integer images: the mean distance block by block, not from an
+        # (n, n) float64 matrix.
+        exponent = (
+            math.log(X.shape[0], 1.6) ** 1.8 * 0.16
+            if self.density_exponent == "auto"
+            else self.density_exponent
+        )
+        return (mean_pairwise_distance(X) ** exponent) / X.shape[0]
 
     def _groups(self, F, y, outer):
         if (
