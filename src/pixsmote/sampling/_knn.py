@@ -238,7 +238,15 @@ class BlockKNN(BaseEstimator):
             own = np.arange(len(cand))
             has = (cand == own[:, None]).any(axis=1)
             cand[~has, -1] = own[~has]
-        return _rerank(Q, F, cand, k, self._rows(F.shape[1]))
+        dist, idx = _rerank(Q, F, cand, k, self._rows(F.shape[1]))
+        short = np.flatnonzero(idx[:, -1] >= self.n_samples_fit_)
+        if short.size:
+            # The graph returned fewer than k samples for these rows (tiny or
+            # degenerate sets): search them exactly.
+            dist[short], idx[short] = exact_search(
+                Q[short], F, k, rows=self._rows(F.shape[1])
+            )
+        return dist, idx
 
 
 # -------------------------------------------------------------- exact search
@@ -417,7 +425,7 @@ def _rerank(Q, F, cand, k, rows):
     nq, kc = cand.shape
     small = all(X.dtype.itemsize == 1 and X.dtype.kind in "ui" for X in (Q, F))
     dt = np.float32 if small else np.float64
-    step = max(1, min(nq, rows * 8 // max(1, kc)))
+    step = max(1, min(nq, rows // max(1, kc)))
     idx = np.where(cand >= 0, cand, F.shape[0]).astype(np.int64)
     dist = np.empty(cand.shape)
     for s in range(0, nq, step):
