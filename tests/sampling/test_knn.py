@@ -126,7 +126,7 @@ def test_exact_search_stays_within_its_memory_budget():
     finally:
         tracemalloc.stop()
     assert len(X_res) == 2 * (n + 500)
-    assert peak < 48 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+    assert peak < 24 * 2**20, f"peak {peak / 2**20:.0f} MiB"
 
 
 def test_cleaners_search_with_block_knn_and_agree_with_float(make_images):

@@ -42,16 +42,20 @@ __all__ = [
 #: Extra memory exact search may use besides its answer, in bytes.
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
 #: ``neighbors="auto"`` searches exactly while ``n_query * n_fit * n_features``
-#: stays at or below this many multiply-adds, approximately above it. Exact
-#: self-search of 16,000 images of 28x28 (2.0e11) took ~2.5 s on one core of
-#: the development machine (Xeon, AVX-512); 64x64x3 images cross it at ~4,000.
-AUTO_EXACT_MAX_WORK = 1.0e11
+#: stays at or below this many multiply-adds, approximately above it: up to
+#: ~15,500 images of 28x28, ~3,900 of 64x64x3, ~1,960 of 128x128x3. SMOTE on
+#: 8,000 images of 28x28 (5e10) took 1.1 s in all with exact search on one core
+#: of the development machine (Xeon, AVX-512), so exact search stops at a few
+#: seconds.
+AUTO_EXACT_MAX_WORK = 1.9e11
 NEIGHBORS_MODES = ("exact", "approx", "auto")
 
 # Approximate search: PCA components, HNSW graph degree and search breadth,
 # and how many candidates per query are re-ranked exactly (a multiple of k).
-# With these, recall@5 against exact search was >= 0.99 on low-rank 28x28 and
-# 64x64x3 image classes of 4k-64k (benchmarks/neighbours_scaling.py).
+# On 16,000 low-rank 28x28 images, M=16/ef=32,48/24 candidates gave recall@5
+# 0.9975 against exact search in 4.9 s, M=32/ef=64,96/48 candidates 1.0 in
+# 10 s, M=12/ef=24,32/16 candidates 0.984 in 3.4 s (a loaded machine; the
+# ratios are what matter). benchmarks/neighbours_scaling.py reports recall@5.
 _APPROX_COMPONENTS = 64
 _HNSW_M = 16
 _HNSW_EF_CONSTRUCTION = 32
@@ -100,9 +104,10 @@ class BlockKNN(BaseEstimator):
     bounded a priori (``|err| <= (2 d u + 12 u) (|a| + |b|)^2``, ``u = 2**-24``),
     so every pair within that margin of a row's k-th distance is re-ranked
     with an exact float64 distance: the neighbours are exactly the float64
-    search's. End to end, 16,000 images of 28x28 took 2.3 s this way against
-    5.6 s with float64 products (one core; benchmarks/neighbours_scaling.py
-    measures both). Other dtypes use float64 products and no re-ranking.
+    search's. End to end, the self-search of 8,000 images of 28x28 took 3.3 s
+    this way against 6.6 s with float64 products (one core of a loaded
+    machine; 3.5 s against 5.4 s in a second run). Other dtypes use float64
+    products and no re-ranking.
 
     Approximate search (``neighbors="approx"``) projects the samples on
     their 64 principal components (fitted on a fixed-seed subsample of 2048),

@@ -28,8 +28,8 @@ or callable, default="pixel"
         :class:`pixsmote.sampling.BlockKNN`). ``"exact"``: brute force.
         ``"approx"``: a faiss HNSW index with exact re-ranking. ``"auto"``:
         exact for 2-D input (imbalanced-learn's search, bit for bit) and for
-        image classes up to ~1e11 multiply-adds of search (~11k images of
-        28x28, ~2.8k of 64x64x3), the index above. A neighbours object passed
+        image classes up to ~1.9e11 multiply-adds of search (~15k images of
+        28x28, ~3.9k of 64x64x3), the index above. A neighbours object passed
         as ``k_neighbors`` (etc.) is used as is."""
 
 
