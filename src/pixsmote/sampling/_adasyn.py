@@ -57,6 +57,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
         n_neighbors=5,
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -65,6 +66,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _validate_estimator(self):
         k = self.n_neighbors

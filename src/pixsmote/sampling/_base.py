@@ -20,7 +20,6 @@ import numbers
 from functools import partial
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from pixsmote.sampling._groups import (
@@ -30,7 +29,8 @@ from pixsmote.sampling._groups import (
     GroupDrawer,
     draw_groups,
 )
-from pixsmote.sampling._neighbors import BlockKNN, compute_features
+from pixsmote.sampling._knn import NEIGHBORS_MODES, make_neighbors
+from pixsmote.sampling._neighbors import compute_features
 from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._validation import flatten_images, resolve_k
@@ -60,6 +60,7 @@ class ImageSamplerMixin:
     _image_parameter_constraints: dict = {
         "neighbor_space": [StrOptions({"pixel", "pca"}), "array-like", callable],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "neighbors": [StrOptions(set(NEIGHBORS_MODES))],
     }
     #: Whether the algorithm only looks at the class it oversamples.
     _class_local = False
@@ -255,14 +256,15 @@ class ImageSamplerMixin:
             getattr(self, "n_components", None),
         )
         self.features_shape_ = tuple(F.shape)
+        self.image_input_ = X_orig is not None and np.ndim(X_orig) > 2
         return F
 
     def _nn(self, param_name, param, default, n_fit, cls, F_fit, *, extra=1):
         """A fitted neighbours estimator for ``F_fit`` with the right ``k``.
 
-        An estimator object given by the user is cloned and used as is. Integer
-        pixels use :class:`BlockKNN` (no float64 copy of the images); anything
-        else uses scikit-learn's ``NearestNeighbors`` exactly as imbalanced-learn.
+        An estimator object given by the user is cloned and used as is;
+        otherwise :func:`pixsmote.sampling._knn.make_neighbors` picks one from
+        the ``neighbors`` mode (exact or approximate search in bounded memory).
         """
         if not isinstance(param, (numbers.Integral, str)):
             from sklearn.base import clone
@@ -270,11 +272,16 @@ class ImageSamplerMixin:
             est = clone(param)
         else:
             k = resolve_k(param_name, param, default, n_fit, cls, extra=extra)
-            if hasattr(F_fit, "dtype") and F_fit.dtype.kind in "ui":
-                est = BlockKNN(n_neighbors=k + 1)
-            else:
-                est = NearestNeighbors(n_neighbors=k + 1)
+            est = make_neighbors(
+                k + 1, F_fit, getattr(self, "neighbors", "auto"), images=self._images()
+            )
         return est.fit(F_fit)
+
+    def _images(self) -> bool:
+        """Whether the last fit's input was images (``ndim > 2``), as
+        :meth:`_prepare` recorded it in ``image_input_``: ``neighbors="auto"``
+        keeps imbalanced-learn's exact search for 2-D input."""
+        return bool(getattr(self, "image_input_", False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

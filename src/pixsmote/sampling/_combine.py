@@ -17,6 +17,7 @@ from sklearn.utils import check_X_y
 
 from pixsmote.sampling._base import ImageSamplerMixin
 from pixsmote.sampling._groups import GroupDrawer
+from pixsmote.sampling._knn import bounded_cleaner
 from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._smote import _SPACE_DOC, SMOTE
 from pixsmote.sampling._synthesis import synthesize
@@ -62,6 +63,7 @@ class _CombineMixin(ImageSamplerMixin):
                     **smote.get_params(),
                     neighbor_space=self.neighbor_space,
                     n_components=self.n_components,
+                    neighbors=self.neighbors,
                 )
         else:
             smote = SMOTE(
@@ -69,6 +71,7 @@ class _CombineMixin(ImageSamplerMixin):
                 random_state=self.random_state,
                 neighbor_space=self.neighbor_space,
                 n_components=self.n_components,
+                neighbors=self.neighbors,
             )
         self.smote_ = smote
         setattr(self, self._cleaner_attr, self._make_cleaner())
@@ -92,7 +95,13 @@ class _CombineMixin(ImageSamplerMixin):
             F = X
         F_res = self.smote_._materialize(F, y, np.arange(X.shape[0]), plan)[0]
         y_res = np.concatenate([y, plan.cls.astype(y.dtype)])
-        cleaner = getattr(self, self._cleaner_attr)
+        cleaner = bounded_cleaner(
+            getattr(self, self._cleaner_attr),
+            F_res,
+            self.neighbors,
+            images=self._images(),
+        )
+        setattr(self, self._cleaner_attr, cleaner)
         cleaner.fit_resample(F_res, y_res)
         order = np.asarray(cleaner.sample_indices_)
         return _Cleaned(X, y, F, groups, plan, F_res, y_res, order)
@@ -200,6 +209,7 @@ class SMOTEENN(_CombineMixin, _ImbSMOTEENN):
         n_jobs=None,
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -210,6 +220,7 @@ class SMOTEENN(_CombineMixin, _ImbSMOTEENN):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _make_cleaner(self):
         if self.enn is not None:
@@ -249,6 +260,7 @@ class SMOTETomek(_CombineMixin, _ImbSMOTETomek):
         n_jobs=None,
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -259,6 +271,7 @@ class SMOTETomek(_CombineMixin, _ImbSMOTETomek):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _make_cleaner(self):
         if self.tomek is not None:

@@ -82,6 +82,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         kind="borderline-1",
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -92,6 +93,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _groups(self, F, y, outer):
         self.in_danger_indices = {}
@@ -168,6 +170,7 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         out_step=0.5,
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -179,6 +182,7 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
 
     def _groups(self, F, y, outer):
         if self.svm_estimator is None and self.random_state is None:

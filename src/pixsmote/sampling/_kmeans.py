@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._groups import SmoteGroup
+from pixsmote.sampling._knn import mean_pairwise_distance
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["KMeansSMOTE"]
@@ -75,6 +76,7 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         density_exponent="auto",
         neighbor_space="pixel",
         n_components=None,
+        neighbors="auto",
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -87,6 +89,19 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         )
         self.neighbor_space = neighbor_space
         self.n_components = n_components
+        self.neighbors = neighbors
+
+    def _find_cluster_sparsity(self, X):
+        if X.dtype.kind not in "ui":  # float: imbalanced-learn's, bit for bit
+            return super()._find_cluster_sparsity(X)
+        # Integer images: the mean distance block by block, not from an
+        # (n, n) float64 matrix.
+        exponent = (
+            math.log(X.shape[0], 1.6) ** 1.8 * 0.16
+            if self.density_exponent == "auto"
+            else self.density_exponent
+        )
+        return (mean_pairwise_distance(X) ** exponent) / X.shape[0]
 
     def _groups(self, F, y, outer):
         if (

@@ -1,4 +1,4 @@
-"""Neighbour spaces and nearest-neighbour search.
+"""Neighbour spaces (the search itself is in ``_knn``).
 
 The neighbour space decides *who is near whom* (kNN, borderline/danger sets,
 the SVM, the k-means clusters); synthesis always happens in pixel space. Pixel
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+
+from pixsmote.sampling._knn import BlockKNN
 
 __all__ = ["compute_features", "fit_pca", "PCABasis", "BlockKNN"]
 
@@ -296,103 +298,3 @@ def _rank(lam, n_components):
 def _dual_pca(X2, k, max_fit_rows=None):
     """float32 scores of ``X2`` on ``k`` axes fitted in the dual (Gram) form."""
     return fit_pca(X2, k, max_fit_rows=max_fit_rows, form="dual").transform(X2)
-
-
-class BlockKNN:
-    """Exact brute-force k-nearest neighbours on integer pixels, block by block.
-
-    A drop-in for the part of :class:`sklearn.neighbors.NearestNeighbors` the
-    samplers use (``fit``, ``kneighbors``, ``n_neighbors``). scikit-learn would
-    first cast the whole fitted set to float64 (8x the ``uint8`` input); this
-    class converts one block of rows at a time and uses the
-    ``|a|^2 + |b|^2 - 2 a.b`` expansion with a BLAS product, so the extra memory
-    is a few blocks plus an ``(n_query, n_fit)`` distance matrix.
-
-    The products are float64, which is exact for integer pixels (the sums stay
-    far below 2**53), so the neighbours are exactly the brute-force ones, exact
-    ties (duplicate images) going to the lower index. float32 products were
-    ~1.5x faster but swapped near-ties (0.1 % of synthetic pixels differed from
-    imbalanced-learn's float64 search at 128x128x3), and re-ranking float32
-    candidates exactly cost more than the float64 product itself (measured
-    8.1 s against 3.6 s for a class of 800 images of 128x128x3).
-    Used only for integer images in pixel space; float inputs keep
-    scikit-learn's estimator so results stay bit-for-bit imbalanced-learn's.
-    """
-
-    _BLOCK_BYTES = 64 * 2**20
-
-    def __init__(self, n_neighbors: int, block_rows: int | None = None):
-        self.n_neighbors = n_neighbors
-        self.block_rows = block_rows
-
-    def _rows(self, d):
-        return self.block_rows or max(1, self._BLOCK_BYTES // (8 * max(1, d)))
-
-    def fit(self, F):
-        self._F = F
-        self.n_samples_fit_ = F.shape[0]
-        rows = self._rows(F.shape[1])
-        self._sq = np.empty(F.shape[0], dtype=np.float64)
-        for s in range(0, F.shape[0], rows):
-            b = F[s : s + rows].astype(np.float64)
-            self._sq[s : s + rows] = np.einsum("ij,ij->i", b, b)
-        return self
-
-    def kneighbors(self, Q=None, n_neighbors=None, return_distance=True):
-        k = n_neighbors or self.n_neighbors
-        F = self._F
-        if Q is None:
-            raise ValueError(
-                "BlockKNN.kneighbors needs the query samples. Got None instead."
-            )
-        if k > self.n_samples_fit_:
-            raise ValueError(
-                f"Expected n_neighbors <= n_samples_fit, but n_neighbors = {k}, "
-                f"n_samples_fit = {self.n_samples_fit_}, n_samples = {Q.shape[0]}"
-            )
-        rows = self._rows(F.shape[1])
-        if Q is F:
-            # The samplers always query the fitted set itself. Its Gram matrix is
-            # symmetric, so compute only the blocks on and above the diagonal,
-            # mirror them, and reuse fit's squared norms: half the GEMM work.
-            dist, q_sq = self._self_gram(F, rows), self._sq
-        else:
-            dist, q_sq = self._cross_gram(Q, F, rows)
-        dist *= -2.0
-        dist += q_sq[:, None]
-        dist += self._sq[None, :]
-        np.maximum(dist, 0.0, out=dist)
-        if k < self.n_samples_fit_:
-            cand = np.argpartition(dist, k, axis=1)[:, : k + 1]
-        else:
-            cand = np.broadcast_to(np.arange(k), (dist.shape[0], k))
-        approx = np.take_along_axis(dist, cand, axis=1)
-        order = np.lexsort((cand, approx), axis=1)[:, :k]
-        idx = np.take_along_axis(cand, order, axis=1)
-        if return_distance:
-            return np.sqrt(np.take_along_axis(approx, order, axis=1)), idx
-        return idx
-
-    def _self_gram(self, F, rows):
-        n = self.n_samples_fit_
-        dist = np.empty((n, n), dtype=np.float64)
-        for i in range(0, n, rows):
-            bi = F[i : i + rows].astype(np.float64)
-            dist[i : i + rows, i : i + rows] = bi @ bi.T
-            for j in range(i + rows, n, rows):
-                g = bi @ F[j : j + rows].astype(np.float64).T
-                dist[i : i + rows, j : j + rows] = g
-                dist[j : j + rows, i : i + rows] = g.T
-        return dist
-
-    def _cross_gram(self, Q, F, rows):
-        nq = Q.shape[0]
-        dist = np.empty((nq, self.n_samples_fit_), dtype=np.float64)
-        q_sq = np.empty(nq, dtype=np.float64)
-        for qs in range(0, nq, rows):
-            qb = Q[qs : qs + rows].astype(np.float64)
-            q_sq[qs : qs + rows] = np.einsum("ij,ij->i", qb, qb)
-            for fs in range(0, self.n_samples_fit_, rows):
-                fb = F[fs : fs + rows].astype(np.float64)
-                dist[qs : qs + rows, fs : fs + rows] = qb @ fb.T
-        return dist, q_sq
