@@ -72,6 +72,30 @@ class ImageSamplerMixin:
     _from_groups = False
 
     # ------------------------------------------------------------------ API
+    def fit(self, X, y, **params):
+        """Check inputs and statistics of the sampler, as imbalanced-learn does.
+
+        Accepts everything :meth:`fit_resample` accepts (images included) and
+        sets ``sampling_strategy_``; use :meth:`fit_resample` to resample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+                (n_samples, height, width) or (n_samples, height, width, channels)
+            Samples; images of any integer or float dtype.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        **params : dict
+            Passed to imbalanced-learn's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The sampler itself.
+        """
+        X2, _ = flatten_images(X, y, allow_object=self._allow_object)
+        return super().fit(X2, y, **params)
+
     def fit_resample(self, X, y, **params):
         """Resample the dataset.
 
