@@ -26,6 +26,7 @@ from pixsmote.data import (
     Synthetic,
     check_destination,
     progress_bar,
+    status_line,
     write_output,
 )
 from pixsmote.sampling import (
@@ -184,7 +185,9 @@ def balance(
             with progress_bar(len(sub), "decoding", enabled=progress) as bar:
                 X_sub = dataset.read(sub, jobs=jobs, progress=bar)
         if len(sub):
-            kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
+            desc = f"{method}: fitting on {len(sub)} images (neighbours, plan)"
+            with status_line(desc, enabled=progress):
+                kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
         else:  # nothing to over-sample
             X_sub, kept_sub, plan = None, np.empty(0, np.int64), None
     except PixsmoteError:

@@ -60,8 +60,9 @@ class BenchConfig:
         their per-batch work is too small to split, and a second thread only
         adds synchronisation (measured on 8x8 digits, 2 loaded cores: 100
         steps in 2.2 s with one thread, 23 s with two).
-    progress : bool
-        Progress bars while training.
+    progress : bool or None
+        Progress bars while training (None: when stderr is a terminal; a
+        plain line per finished run is printed either way).
     title : str, optional
         Title of the report.
     """
@@ -82,7 +83,7 @@ class BenchConfig:
     split_seed: int = 0
     device: str | None = None
     threads: int | None = None
-    progress: bool = True
+    progress: bool | None = None
     title: str | None = None
 
     # ------------------------------------------------------------------ derived

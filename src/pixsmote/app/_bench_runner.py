@@ -39,6 +39,7 @@ from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
+from pixsmote.data import show_progress
 
 __all__ = [
     "BenchResult",
@@ -394,7 +395,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 test_sets=data.tests,
                 out_dir=run_dir,
                 extra_config=extra,
-                progress=config.progress,
+                progress=show_progress(config.progress),
             )
             records.append(
                 RunRecord(

@@ -48,8 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMANDS.values():
-        importlib.import_module(module).add_parser(sub)
+        add_progress_option(importlib.import_module(module).add_parser(sub))
     return parser
+
+
+def add_progress_option(p: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``, the same on every command.
+
+    Default (neither): bars and status lines on stderr only when it is a
+    terminal, so a log file gets plain lines and no ``\r`` redraws.
+    """
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        # "%(default).0s" formats to nothing: the default is stated in words.
+        help="progress bars and status lines on stderr (default: only when "
+        "stderr is a terminal)%(default).0s",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,6 +106,7 @@ def run(args) -> int:
         jobs=args.jobs,
         link=args.link,
         chunk_size=args.chunk_size,
+        progress=args.progress,
     )
     print(format_counts(result.class_names, result.counts_before, result.counts_after))
     print(

@@ -112,13 +112,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     io.add_argument(
         "--config", metavar="FILE", help="TOML file with the same keys as the options"
     )
-    io.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_const",
-        const=False,
-        help="no progress bars",
-    )
     p.set_defaults(run=run)
     return p
 

@@ -42,7 +42,7 @@ from pixsmote.data._manifest import (
     write_manifest,
 )
 from pixsmote.data._npz import read_npz
-from pixsmote.data._progress import progress_bar
+from pixsmote.data._progress import progress_bar, show_progress, status_line
 from pixsmote.data._splits import SPLITS, SplitSpec, list_splits, load_split
 from pixsmote.data._summary import (
     DatasetSummary,
@@ -110,4 +110,6 @@ __all__ = [
     "write_manifest",
     "default_jobs",
     "progress_bar",
+    "show_progress",
+    "status_line",
 ]

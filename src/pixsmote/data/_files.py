@@ -41,6 +41,7 @@ def dataset_from_files(
     fit: str = "resize",
     skip_bad: bool = False,
     jobs: int | None = None,
+    progress: bool | None = None,
 ) -> Dataset:
     """Probe `paths` and build a file-backed dataset.
 
@@ -65,6 +66,8 @@ def dataset_from_files(
         instead of failing on the first one.
     jobs : int, optional
         Threads that read headers.
+    progress : bool or None
+        A bar while headers are read (None: when stderr is a terminal).
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"mode must be one of {MODES}. Got {mode!r} instead.")
@@ -82,7 +85,9 @@ def dataset_from_files(
                 return exc
             raise
 
-    with progress_bar(len(paths), f"reading headers of {name}") as bar:
+    with progress_bar(
+        len(paths), f"reading headers of {name}", enabled=progress
+    ) as bar:
         with ThreadPoolExecutor(jobs or default_jobs()) as pool:
             probes = []
             for result in pool.map(probe, paths, chunksize=64):

@@ -13,6 +13,7 @@ from pixsmote.data._folder import read_folder
 from pixsmote.data._io import FITS, MODES, convert_image, parse_size
 from pixsmote.data._listfile import read_list_file
 from pixsmote.data._npz import read_npz
+from pixsmote.data._progress import status_line
 from pixsmote.data._splits import SPLITS, load_split
 
 __all__ = ["BUILTIN_DATASETS", "list_builtin", "load_dataset"]
@@ -66,6 +67,7 @@ def load_dataset(
     fashion_mnist_dir=None,
     skip_bad: bool = False,
     jobs: int | None = None,
+    progress: bool | None = None,
 ) -> Dataset:
     """Load an image dataset from a folder, a list file, a ``.npz`` or by name.
 
@@ -100,6 +102,9 @@ def load_dataset(
         ``Dataset.skipped``) instead of failing on the first.
     jobs : int, optional
         Threads for reading image headers.
+    progress : bool or None
+        A status line while a folder or list file is scanned and a bar while
+        its headers are read (None: when stderr is a terminal).
 
     Returns
     -------
@@ -116,13 +121,17 @@ def load_dataset(
     size = parse_size(size)
     text = os.fspath(src)
     path = Path(text)
-    files = dict(mode=mode, size=size, fit=fit, skip_bad=skip_bad, jobs=jobs)
+    files = dict(
+        mode=mode, size=size, fit=fit, skip_bad=skip_bad, jobs=jobs, progress=progress
+    )
     if path.is_dir():
-        return read_folder(path, **files)
+        with status_line(f"scanning {path}", enabled=progress):
+            return read_folder(path, **files)
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return _convert_arrays(read_npz(path), mode, size, fit)
-        return read_list_file(path, root=root, **files)
+        with status_line(f"scanning {path}", enabled=progress):
+            return read_list_file(path, root=root, **files)
     name, _, part = text.partition(":")
     if name in BUILTIN_DATASETS:
         parts = BUILTIN_DATASETS[name]
