@@ -145,6 +145,14 @@ def command_line(config: BenchConfig, steps: int | None = None) -> str:
     parts += ["--batch-size", str(config.batch_size), "--lr", str(config.lr)]
     if config.split_seed:
         parts += ["--split-seed", str(config.split_seed)]
+    # Options that change how (not what) a run trains still belong to the
+    # command that reproduces it.
+    if config.device is not None:
+        parts += ["--device", str(config.device)]
+    if config.threads is not None:
+        parts += ["--threads", str(config.threads)]
+    if config.title is not None:
+        parts += ["--title", config.title]
     parts += ["--out", str(config.out)]
     return " ".join(shlex.quote(p) for p in parts)
 

@@ -458,10 +458,12 @@ def plot_scatter(
         if n_synth:
             title += f" ({n_synth} synthetic)"
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("PC1")
-        ax.set_ylabel("PC2")
+        # In 3-D the axis labels sit right against the tick labels otherwise.
+        pad = 8 if dims == 3 else 4
+        ax.set_xlabel("PC1", labelpad=pad)
+        ax.set_ylabel("PC2", labelpad=pad)
         if dims == 3:
-            ax.set_zlabel("PC3")
+            ax.set_zlabel("PC3", labelpad=pad)
             # The default box fills the axes and constrained layout cannot see
             # the 3-D tick labels, which then spill over the neighbour panel.
             ax.set_box_aspect(None, zoom=0.85)
@@ -474,7 +476,7 @@ def plot_scatter(
         Line2D([], [], marker="o", linestyle="", color="0.3", label="original"),
         Line2D([], [], marker="x", linestyle="", color="0.3", label="synthetic"),
     ]
-    fig.legend(handles=handles, loc="outside right center", fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", fontsize=9)
     return fig
 
 
