@@ -12,7 +12,7 @@ from typing import Any
 from pixsmote._errors import UsageError
 from pixsmote.app._bench_recipes import Recipe, parse_recipes
 
-__all__ = ["BenchConfig", "load_config", "DEFAULT_STEPS"]
+__all__ = ["BenchConfig", "load_config", "DEFAULT_STEPS", "training_choices"]
 
 #: Optimiser steps per run when neither ``steps`` nor ``epochs`` is given.
 DEFAULT_STEPS = 1000
@@ -240,3 +240,35 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
             value = [value]
         values[name] = value
     return values
+
+
+def training_choices() -> dict[str, list[str]]:
+    """The names ``--model``, ``--aug`` and ``--loss`` accept, from the registries.
+
+    :data:`pixsmote.train.MODELS`, ``AUGMENTATIONS`` and ``LOSSES``, in
+    registration order. Imports :mod:`pixsmote.train`, so it needs torch
+    (``pixsmote[train]``); ``pixsmote bench --help`` calls it only then.
+
+    Returns
+    -------
+    dict of str to list of str
+        Option -> its valid values.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        Without torch or kornia.
+
+    Examples
+    --------
+    >>> from pixsmote.app import training_choices
+    >>> "small-cnn" in training_choices()["--model"]
+    True
+    """
+    from pixsmote.train import list_augmentations, list_losses, list_models
+
+    return {
+        "--model": list_models(),
+        "--aug": list_augmentations(),
+        "--loss": list_losses(),
+    }

@@ -13,6 +13,8 @@ import argparse
 import importlib
 import sys
 
+from rich_argparse.contrib import ParagraphRichHelpFormatter
+
 from pixsmote._errors import DataError, UsageError
 from pixsmote._registry import Registry
 
@@ -28,11 +30,44 @@ del _name
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors exit with status 2 and no traceback."""
+    """An ArgumentParser whose usage errors exit with status 2 and no traceback.
 
-    def error(self, message):  # noqa: D102 - argparse API
+    A command may set the default ``epilog_text`` (``p.set_defaults``) to a
+    callable returning its epilog: it runs only when the help is printed, so
+    listing what needs an optional extra (the training registries need torch)
+    costs nothing when the command just runs.
+    """
+
+    def error(self, message: str):  # type: ignore[override]  # noqa: D102
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:  # noqa: D102 - argparse API
+        epilog_text = self.get_default("epilog_text")
+        if callable(epilog_text):
+            self.epilog = epilog_text()
+        return super().format_help()
+
+
+class _Formatter(ParagraphRichHelpFormatter):
+    """rich-argparse's formatter: wraps every text to the terminal's width
+    (COLUMNS), keeps paragraphs (blank lines) apart, colours on a terminal."""
+
+    # argparse's own headings ("usage:", "options:"), not rich's Title Case.
+    group_name_formatter = str
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter, _Formatter):
+    """The same, adding ``(default: ...)`` to each option as argparse's does."""
+
+
+def _rich_formatter(
+    formatter: type[argparse.HelpFormatter],
+) -> type[argparse.HelpFormatter]:
+    """The rich counterpart of the argparse formatter a command asked for."""
+    if issubclass(formatter, argparse.ArgumentDefaultsHelpFormatter):
+        return _DefaultsFormatter
+    return _Formatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pixsmote",
         description="Balance imbalanced image datasets with the SMOTE family, "
         "and measure whether it helps.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_rich_formatter(argparse.ArgumentDefaultsHelpFormatter),
     )
     from pixsmote import __version__
 
@@ -48,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMANDS.values():
-        add_progress_option(importlib.import_module(module).add_parser(sub))
+        p = importlib.import_module(module).add_parser(sub)
+        p.formatter_class = _rich_formatter(p.formatter_class)
+        add_progress_option(p)
     return parser
 
 
