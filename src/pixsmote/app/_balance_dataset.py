@@ -158,7 +158,7 @@ def balance(
         )
     # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
     # inner SMOTE too.
-    params = dict(random_state=seed, k_neighbors=k_neighbors)
+    params: dict[str, object] = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
 
     try:
@@ -189,7 +189,7 @@ def balance(
             with status_line(desc, enabled=progress):
                 kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
         else:  # nothing to over-sample
-            X_sub, kept_sub, plan = None, np.empty(0, np.int64), None
+            kept_sub, plan = np.empty(0, np.int64), None
     except PixsmoteError:
         raise
     except ValueError as exc:  # the sampler refused its parameters for this data

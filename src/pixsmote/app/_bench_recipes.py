@@ -328,4 +328,5 @@ def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
         raise UsageError(
             f"A recipe's random_state comes from the run's seed. Got {text!r} instead."
         )
+    assert spec.sampler is not None  # every kind but none/imblearn names one
     get_sampler(spec.sampler, **params)

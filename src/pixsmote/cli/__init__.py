@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from rich_argparse.contrib import ParagraphRichHelpFormatter
 
@@ -38,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
     costs nothing when the command just runs.
     """
 
-    def error(self, message: str):  # type: ignore[override]  # noqa: D102
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse API
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

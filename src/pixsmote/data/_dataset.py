@@ -233,11 +233,11 @@ class Dataset:
             return result
         if out is None:
             out = np.empty((len(indices), *self.image_shape), dtype=np.uint8)
+        paths = self.paths
+        assert paths is not None  # a dataset holds an array or file paths
 
         def one(pos):
-            out[pos] = decode_image(
-                self.paths[indices[pos]], self.mode, self.size, self.fit
-            )
+            out[pos] = decode_image(paths[indices[pos]], self.mode, self.size, self.fit)
             return 1
 
         jobs = jobs or default_jobs()
@@ -267,9 +267,11 @@ class Dataset:
                 X=self._X[indices],
                 name=name or self.name,
             )
+        paths = self.paths
+        assert paths is not None  # a dataset holds an array or file paths
         return Dataset(
             self.y[indices], self.class_names,
-            paths=[self.paths[i] for i in indices], root=self.root,
+            paths=[paths[i] for i in indices], root=self.root,
             mode=self.mode, size=self.size, fit=self.fit, name=name or self.name,
             copyable=self._copyable[indices],
         )  # fmt: skip

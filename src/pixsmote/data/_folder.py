@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
         )
     paths, labels = [], []
     for label, cls in enumerate(class_names):
-        found = []
+        found: list[Path] = []
         for folder, dirs, files in os.walk(root / cls, followlinks=True):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(
@@ -59,7 +60,7 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
     return paths, np.asarray(labels, dtype=np.int64), class_names
 
 
-def read_folder(root, **kwargs) -> Dataset:
+def read_folder(root: str | os.PathLike[str], **kwargs: Any) -> Dataset:
     """A file-backed dataset from a folder of class sub-folders.
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files` (mode,

@@ -90,7 +90,7 @@ def common_mode(modes: Counter) -> str:
 
     A tie goes to RGB, so that no colour is thrown away by default.
     """
-    families = Counter()
+    families: Counter[str] = Counter()
     for mode, n in modes.items():
         families[mode_family(mode)] += n
     if not families:

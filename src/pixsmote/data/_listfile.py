@@ -9,8 +9,10 @@ absolute path elsewhere, a symbolic link out) is refused.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +62,7 @@ def parse_list_file(path, root=None) -> tuple[list[Path], np.ndarray, list[str]]
             f"{path}: expected a UTF-8 text list file of 'path label' lines. "
             "Got binary content instead."
         ) from None
-    entries = []
+    entries: list[tuple[Path, str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         line = _COMMENT.sub("", line).strip()
         if not line:
@@ -89,7 +91,11 @@ def parse_list_file(path, root=None) -> tuple[list[Path], np.ndarray, list[str]]
     return [p for p, _ in entries], labels, class_names
 
 
-def read_list_file(path, root=None, **kwargs) -> Dataset:
+def read_list_file(
+    path: str | os.PathLike[str],
+    root: str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> Dataset:
     """A file-backed dataset from a list file (see :func:`parse_list_file`).
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files`.

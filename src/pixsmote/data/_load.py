@@ -57,14 +57,14 @@ def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:
 
 
 def load_dataset(
-    src,
+    src: str | os.PathLike[str] | Dataset,
     *,
     seed: int = 0,
-    size=None,
+    size: str | tuple[int, int] | None = None,
     mode: str | None = None,
     fit: str = "resize",
-    root=None,
-    fashion_mnist_dir=None,
+    root: str | os.PathLike[str] | None = None,
+    fashion_mnist_dir: str | os.PathLike[str] | None = None,
     skip_bad: bool = False,
     jobs: int | None = None,
     progress: bool | None = None,

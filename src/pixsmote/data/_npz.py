@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pixsmote.data._dataset import Dataset
 __all__ = ["read_npz", "zip_npy_files"]
 
 
-def read_npz(path) -> Dataset:
+def read_npz(path: str | os.PathLike[str]) -> Dataset:
     """An in-memory dataset from a ``.npz`` holding ``X`` and ``y``.
 
     Loaded with ``allow_pickle=False``. An optional ``class_names`` array names

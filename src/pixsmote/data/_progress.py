@@ -35,6 +35,10 @@ def show_progress(enabled: bool | None) -> bool:
     return bool(enabled)
 
 
+def _no_update(n: int = 1) -> None:
+    """The update of a bar that is not drawn."""
+
+
 @contextlib.contextmanager
 def progress_bar(
     total: int, desc: str, *, enabled: bool | None = None
@@ -51,7 +55,7 @@ def progress_bar(
         None: only when stderr is a terminal (so logs and tests stay clean).
     """
     if not show_progress(enabled):
-        yield lambda n=1: None
+        yield _no_update
         return
     bar = tqdm(total=total, desc=desc, delay=1.0, leave=False, file=sys.stderr)
     try:
@@ -84,7 +88,7 @@ def status_line(
         return
     start = time.perf_counter()
     lock = threading.Lock()
-    shown = []
+    shown: list[bool] = []
 
     def show() -> None:
         with lock:

@@ -22,7 +22,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +185,7 @@ class WriteResult:
 
 def _run_bounded(pool, tasks, limit, update):
     """Run callables on `pool`, at most `limit` at a time, in order."""
-    pending = collections.deque()
+    pending: collections.deque[Future[None]] = collections.deque()
     try:
         for task in tasks:
             pending.append(pool.submit(task))
@@ -339,7 +339,7 @@ def _folder_writer(
     safe_labels = folders  # list-file labels must hold no spaces
     for folder in folders:
         (tmp / folder).mkdir()
-    used = [set() for _ in folders]
+    used: list[set[str]] = [set() for _ in folders]
     n_width = max(6, len(str(len(dataset))))
 
     def claim(label, stem, suffix):
@@ -374,7 +374,7 @@ def _folder_writer(
 
     # Names first (cheap, in the main thread), so that originals keep theirs and
     # synthetic names skip any taken (e.g. when re-balancing a balanced folder).
-    out_ref = [None] * len(dataset)
+    out_ref: list[str | None] = [None] * len(dataset)
     rows = []
     original_rel = []
     for i in kept:
@@ -453,7 +453,7 @@ def _npz_writer(
         X_file, mode="w+", dtype=dataset.dtype, shape=shape
     )
     names = [str(c) for c in dataset.class_names]
-    out_ref = [None] * len(dataset)
+    out_ref: list[str | None] = [None] * len(dataset)
     rows = []
     for pos, i in enumerate(kept):
         out_ref[int(i)] = str(pos)

@@ -15,6 +15,8 @@ float64 results are bit-for-bit identical to its.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
@@ -32,7 +34,9 @@ def _default_chunk_rows(n_features: int) -> int:
     return max(1, _CHUNK_BYTES // (8 * max(1, n_features)))
 
 
-def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
+def synthesize(
+    X: Any, plan: Plan, out: np.ndarray | None = None, chunk_size: int | None = None
+) -> Any:
     """Produce the synthetic samples of ``plan`` from ``X``.
 
     Parameters

@@ -10,12 +10,16 @@ import numpy as np
 from imblearn.over_sampling import SMOTEN as _ImbSMOTEN
 from imblearn.over_sampling import SMOTENC as _ImbSMOTENC
 
+from pixsmote.sampling._base import SamplerBase
 from pixsmote.sampling._plan import Plan
 
 __all__ = ["SMOTENC", "SMOTEN"]
 
 
-class _RecordPlan:
+class _RecordPlan(SamplerBase):
+    _plan_parts: list[Plan] | None
+    _y_fit: np.ndarray | None
+
     def fit_resample(self, X, y, **params):
         self._plan_parts = []
         self._y_fit = np.asarray(y)

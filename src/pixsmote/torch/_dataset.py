@@ -29,7 +29,7 @@ from pixsmote.sampling import (
     compute_features,
     get_sampler,
 )
-from pixsmote.torch._source import make_source, to_float_tensor
+from pixsmote.torch._source import ArraySource, make_source, to_float_tensor
 
 __all__ = ["ResampledDataset", "epoch_arrays", "epoch_random_state", "EpochArrays"]
 
@@ -287,9 +287,9 @@ class ResampledDataset(torch.utils.data.Dataset):
         # pickles to DataLoader workers in a few kilobytes.
         self._drawer = fitted.fit_drawer(self._fit_input(fitted), self._y)
 
-    def _fit_input(self, fitted):
+    def _fit_input(self, fitted: Any) -> np.ndarray:
         """What the sampler is fitted on: X itself, or a lazy source's features."""
-        if not self._source.lazy:
+        if isinstance(self._source, ArraySource):
             return self._source.X
         if fitted._labels_only:
             # Its plan depends on y alone: a one-byte-per-image stand-in spares
@@ -480,11 +480,11 @@ def _encode_labels(
         )
     y = y.astype(np.int64)
     names = getattr(X, "classes", None)
-    named = isinstance(names, (list, tuple)) and len(y)
-    if named and 0 <= y.min() and y.max() < len(names):
-        return y, list(names), {c: i for i, c in enumerate(names)}
-    classes = [int(c) for c in np.unique(y)]
-    return y, classes, {c: c for c in classes}
+    if isinstance(names, (list, tuple)) and len(y):
+        if 0 <= y.min() and y.max() < len(names):
+            return y, list(names), {c: i for i, c in enumerate(names)}
+    labels: list[Any] = [int(c) for c in np.unique(y)]
+    return y, labels, {c: c for c in labels}
 
 
 def _fit_length(

@@ -11,6 +11,7 @@ until an item is produced; the conversion to a float tensor happens last, in
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,9 @@ class LazySource:
         # starting one for two images per item costs more than the decoding,
         # and DataLoader workers are the parallelism here.
         try:
-            params = inspect.signature(obj.read).parameters
+            params: Mapping[str, inspect.Parameter] = inspect.signature(
+                obj.read
+            ).parameters
         except (TypeError, ValueError):
             params = {}
         self._kw = {"jobs": 1} if "jobs" in params else {}

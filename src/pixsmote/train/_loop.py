@@ -405,6 +405,7 @@ def fit(
             bar.close()
 
     # ------------------------------------------------------------ test
+    assert best_state is not None  # the loop validates at least once
     net.load_state_dict(best_state)
     test_metrics = {
         name: _evaluate(net, Xt, Yt, n_classes, eval_batch_size)

@@ -88,6 +88,9 @@ class Loss(nn.Module):
     """
 
     head_scale: float | None = None
+    # Buffers, declared for type checkers (nn.Module's __getattr__ is typed
+    # Tensor | Module).
+    weight: torch.Tensor | None
 
     def __init__(self, n_classes: int, weight: torch.Tensor | None = None):
         super().__init__()
@@ -149,6 +152,8 @@ class LogitAdjustedLoss(Loss):
     ``tau = 0`` is plain CE.
     """
 
+    log_prior: torch.Tensor  # a buffer
+
     def __init__(self, n_classes, class_counts, tau=1.0):
         super().__init__(n_classes)
         n = _counts(class_counts)
@@ -170,6 +175,9 @@ class LDAMLoss(Loss):
     re-weighting (DRW): equal weights until ``drw_start`` of training, then the
     class-balanced weights of Cui 2019 with ``beta``.
     """
+
+    margin: torch.Tensor  # buffers
+    drw_weight: torch.Tensor
 
     def __init__(
         self,
