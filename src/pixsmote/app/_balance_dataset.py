@@ -46,7 +46,13 @@ def balance_methods() -> dict[str, str]:
 
 
 def parse_strategy(text):
-    """``"auto"``, ``"minority"``, ... as they are; ``"0.5"`` as a float."""
+    """``"auto"``, ``"minority"``, ... as they are; ``"0.5"`` as a float.
+
+    Parameters
+    ----------
+    text : str, float or dict
+        A ``--strategy`` value; anything but a string is returned unchanged.
+    """
     if isinstance(text, str):
         try:
             return float(text)

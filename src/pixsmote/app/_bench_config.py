@@ -192,6 +192,11 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
     strings. Relative paths in ``train``/``val``/``test``/``out`` stay relative
     to the current directory, as on the command line.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+
     Raises
     ------
     UsageError

@@ -264,6 +264,11 @@ def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
     is ``none`` and ``smote:aug=mixup,loss=focal``. ``all`` expands to every
     registered recipe but the aliases (``undersample`` = ``rus``).
 
+    Parameters
+    ----------
+    value : str or sequence of str
+        ``"none,ros,smote:aug=mixup"``, ``"all"``, or a list of recipe strings.
+
     Raises
     ------
     UsageError

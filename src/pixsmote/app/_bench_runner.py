@@ -117,6 +117,13 @@ def resolve_steps(config: BenchConfig, n_train: int) -> int:
     ``epochs`` counts passes over the *original* training set of ``n_train``
     images (``N // batch_size`` steps each, at least one), so a recipe that
     doubles the data still gets the same number of steps as the baseline.
+
+    Parameters
+    ----------
+    config : BenchConfig
+        Gives ``steps``, ``epochs`` and ``batch_size``.
+    n_train : int
+        Images in the original training set.
     """
     if config.steps is not None:
         return int(config.steps)
@@ -127,7 +134,15 @@ def resolve_steps(config: BenchConfig, n_train: int) -> int:
 
 
 def command_line(config: BenchConfig, steps: int | None = None) -> str:
-    """The ``pixsmote bench`` command that reproduces `config`."""
+    """The ``pixsmote bench`` command that reproduces `config`.
+
+    Parameters
+    ----------
+    config : BenchConfig
+        The bench's configuration.
+    steps : int, optional
+        The resolved number of steps per run (default ``config.steps``).
+    """
     parts = ["pixsmote", "bench", "--train", str(config.train)]
     if config.val:
         parts += ["--val", str(config.val)]

@@ -23,6 +23,11 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
     them); images are the files with an image suffix (any case) anywhere below
     a class folder, in sorted order. Hidden files and folders are ignored.
 
+    Parameters
+    ----------
+    root : pathlib.Path
+        The folder of class sub-folders.
+
     Returns
     -------
     paths : list of pathlib.Path
@@ -65,6 +70,14 @@ def read_folder(root: str | os.PathLike[str], **kwargs: Any) -> Dataset:
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files` (mode,
     size, fit, skip_bad, jobs).
+
+    Parameters
+    ----------
+    root : path-like
+        The folder of class sub-folders.
+    **kwargs
+        ``mode``, ``size``, ``fit``, ``skip_bad``, ``jobs``, ``progress``, as in
+        :func:`load_dataset`.
     """
     root = Path(root).absolute()
     paths, labels, class_names = scan_folder(root)

@@ -99,6 +99,16 @@ def read_list_file(
     """A file-backed dataset from a list file (see :func:`parse_list_file`).
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files`.
+
+    Parameters
+    ----------
+    path : path-like
+        The list file of ``relative/path label`` lines.
+    root : path-like, optional
+        Folder the entries are relative to (default: the list file's folder).
+    **kwargs
+        ``mode``, ``size``, ``fit``, ``skip_bad``, ``jobs``, ``progress``, as in
+        :func:`load_dataset`.
     """
     path = Path(path)
     paths, labels, class_names = parse_list_file(path, root)

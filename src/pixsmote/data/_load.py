@@ -27,7 +27,13 @@ BUILTIN_DATASETS.add("fashion-mnist", ("train", "test"))
 
 def list_builtin(pattern: str | None = None) -> list[str]:
     """Names ``load_dataset`` accepts besides paths: datasets, then splits
-    (optionally only those matching the shell-style `pattern`)."""
+    (optionally only those matching the shell-style `pattern`).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return [*BUILTIN_DATASETS.names(pattern), *SPLITS.names(pattern)]
 
 
@@ -111,6 +117,13 @@ def load_dataset(
     Dataset
         File-backed (decoded lazily) for folders and list files, in memory
         otherwise.
+
+    Examples
+    --------
+    >>> from pixsmote.data import load_dataset
+    >>> digits = load_dataset("digits")  # scikit-learn's, no download
+    >>> len(digits), digits.image_shape, digits.class_names[:3]
+    (1797, (8, 8), ['0', '1', '2'])
     """
     if isinstance(src, Dataset):
         return src

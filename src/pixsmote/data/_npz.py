@@ -20,6 +20,11 @@ def read_npz(path: str | os.PathLike[str]) -> Dataset:
     Loaded with ``allow_pickle=False``. An optional ``class_names`` array names
     the labels (then ``y`` must be integers ``0 .. C-1``); otherwise the sorted
     distinct values of ``y`` (numbers or strings) become the classes.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.npz`` file.
     """
     path = Path(path)
     try:

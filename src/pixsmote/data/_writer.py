@@ -117,6 +117,11 @@ def class_folder_names(class_names: list[str]) -> list[str]:
     Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``
     (``"T-shirt/top"`` -> ``"T-shirt_top"``), so names also work as labels in
     a ``path label`` list file.
+
+    Parameters
+    ----------
+    class_names : list of str
+        The class names, in label order.
     """
     names, used = [], set()
     for i, name in enumerate(class_names):
@@ -514,5 +519,14 @@ def write_dataset(dataset: Dataset, dst, **kwargs) -> WriteResult:
 
     Useful to export a built-in dataset or a split's part, e.g.
     ``write_dataset(load_split("digits-seed-3").train, "train/")``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        What to write, every image as an original.
+    dst : path-like
+        A folder or a ``.npz`` file.
+    **kwargs
+        The options of :func:`write_output` (``overwrite``, ``jobs``, ``link``...).
     """
     return write_output(dataset, dst, np.arange(len(dataset)), **kwargs)

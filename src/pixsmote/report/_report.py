@@ -37,6 +37,11 @@ def main_test_name(runs: Sequence[Run]) -> str | None:
 
     ``"test"`` when any run has it, otherwise the first test set in run order,
     ``None`` when no run has test results.
+
+    Parameters
+    ----------
+    runs : sequence of Run
+        From :func:`load_runs`.
     """
     names = [name for run in runs for name in run.tests]
     if "test" in names:

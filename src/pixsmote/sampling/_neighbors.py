@@ -317,6 +317,14 @@ class BlockKNN:
     8.1 s against 3.6 s for a class of 800 images of 128x128x3).
     Used only for integer images in pixel space; float inputs keep
     scikit-learn's estimator so results stay bit-for-bit imbalanced-learn's.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Neighbours returned per query (the query point itself included when it
+        is in the fitted set, as with scikit-learn).
+    block_rows : int, optional
+        Query rows per block (default: bounded by a fixed memory budget).
     """
 
     _BLOCK_BYTES = 64 * 2**20

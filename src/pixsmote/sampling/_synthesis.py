@@ -63,6 +63,16 @@ def synthesize(
     ----------
     .. [1] N. V. Chawla, K. W. Bowyer, L. O. Hall, W. P. Kegelmeyer, "SMOTE:
        synthetic minority over-sampling technique", JAIR 16, 2002.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixsmote.sampling import Plan, synthesize
+    >>> X = np.array([[[0, 100]], [[200, 255]]], dtype=np.uint8)  # two 1x2 images
+    >>> plan = Plan(cls=np.array([1]), base=np.array([0]), neighbor=np.array([1]),
+    ...             gap=np.array([0.5]))
+    >>> synthesize(X, plan)  # halfway from image 0 to image 1, rounded
+    array([[[100, 178]]], dtype=uint8)
     """
     if not isinstance(plan, Plan):
         raise TypeError(

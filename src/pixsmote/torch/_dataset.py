@@ -48,6 +48,13 @@ def epoch_random_state(seed: int, epoch: int) -> np.random.RandomState:
     neighbouring seeds and epochs give independent streams. It depends on
     nothing but ``(seed, epoch)``: every worker process and every distributed
     rank derives the same plan without communicating.
+
+    Parameters
+    ----------
+    seed : int
+        The dataset's seed.
+    epoch : int
+        0-based epoch.
     """
     return np.random.RandomState(
         np.random.MT19937(np.random.SeedSequence([seed, epoch]))
@@ -588,6 +595,13 @@ class EpochArrays:
 
     The form :func:`pixsmote.train.fit` takes as online training data. It keeps
     the dataset as :attr:`dataset` (for its class counts and plan).
+
+    Parameters
+    ----------
+    dataset : ResampledDataset
+        The dataset whose epochs are materialised.
+    chunk_size : int, optional
+        Rows per chunk (see :func:`epoch_arrays`).
     """
 
     def __init__(self, dataset: ResampledDataset, chunk_size: int | None = None):

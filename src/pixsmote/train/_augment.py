@@ -343,6 +343,10 @@ class MixUp(_Mixer):
 
     Parameters
     ----------
+    image_size : (int, int)
+        ``(height, width)`` of the batches.
+    channels : int
+        Channels of the batches.
     alpha : float
         Beta concentration (1.0, the paper's CIFAR setting).
     p : float
@@ -389,6 +393,10 @@ class CutMix(_Mixer):
 
     Parameters
     ----------
+    image_size : (int, int)
+        ``(height, width)`` of the batches.
+    channels : int
+        Channels of the batches.
     alpha : float
         Beta concentration (1.0, as in the paper).
     p : float
@@ -471,7 +479,13 @@ AUGMENTATIONS.register("cutmix")(CutMix)
 
 def list_augmentations(pattern: str | None = None) -> list[str]:
     """Names of the registered augmentations, in registration order (optionally only
-    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return AUGMENTATIONS.names(pattern)
 
 
