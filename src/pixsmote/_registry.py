@@ -39,7 +39,7 @@ class Registry(dict):
     >>> @COLOURS.register("red")
     ... def red():
     ...     return (255, 0, 0)
-    >>> COLOURS.add("dark-red", lambda: (128, 0, 0))
+    >>> dark_red = COLOURS.add("dark-red", lambda: (128, 0, 0))  # returns the entry
     >>> COLOURS.names("*red")
     ['red', 'dark-red']
     >>> COLOURS.build("red")

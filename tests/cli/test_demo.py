@@ -11,9 +11,11 @@ def demo_out(tmp_path_factory):
     return tmp_path_factory.mktemp("demo") / "out"
 
 
-def test_quick_demo(demo_out, capsys):
+def test_quick_demo(demo_out, capfd):
+    # capfd: stdout and stderr are files, as in a log; no tqdm redraws there.
     assert main(["demo", "--quick", "--out", str(demo_out)]) == 0
-    out = capsys.readouterr().out
+    out, err = capfd.readouterr()
+    assert "\r" not in out + err
     for fragment in (
         "30 / 192 / 80",
         "after SMOTE",

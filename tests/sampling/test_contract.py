@@ -165,3 +165,15 @@ def test_get_sampler_routes_k_neighbors():
         get_sampler("smot")
     with pytest.raises(UsageError, match="has no parameter 'kind'"):
         get_sampler("smote", kind="borderline-1")
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+@pytest.mark.parametrize("shape", [(6, 5, 3), (8, 8), (64,)])
+def test_fit_accepts_what_fit_resample_accepts(name, shape, make_images):
+    X, y = make_images(shape=shape, dtype=np.uint8)
+    s = _instance(name, random_state=0)
+    assert s.fit(X, y) is s
+    expected = _instance(name, random_state=0).fit(X.reshape(len(X), -1), y)
+    assert s.sampling_strategy_ == expected.sampling_strategy_
+    X_res, _ = s.fit_resample(X, y)
+    assert X_res.shape[1:] == X.shape[1:]

@@ -49,7 +49,12 @@ from pixsmote.app._balance_dataset import (
     parse_strategy,
 )
 from pixsmote.app._bench_balance import Balanced, balance_training, online_train_data
-from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig, load_config
+from pixsmote.app._bench_config import (
+    DEFAULT_STEPS,
+    BenchConfig,
+    load_config,
+    training_choices,
+)
 from pixsmote.app._bench_data import BenchData, holdout_split, resolve_data
 from pixsmote.app._bench_recipes import (
     ONLINE_PREFIX,
@@ -105,6 +110,7 @@ __all__ = [
     "resolve_data",
     "resolve_steps",
     "run_bench",
+    "training_choices",
     # the demo
     "DemoResult",
     "DemoSettings",

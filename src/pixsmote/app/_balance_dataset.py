@@ -28,6 +28,7 @@ from pixsmote.data import (
     Synthetic,
     check_destination,
     progress_bar,
+    status_line,
     write_output,
 )
 from pixsmote.sampling import (
@@ -301,7 +302,7 @@ def balance(
         )
     # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
     # inner SMOTE too.
-    params = dict(random_state=seed, k_neighbors=k_neighbors)
+    params: dict[str, object] = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
     params.update(sampler_params or {})
 
@@ -330,9 +331,11 @@ def balance(
             with progress_bar(len(sub), "decoding", enabled=progress) as bar:
                 X_sub = dataset.read(sub, jobs=jobs, progress=bar)
         if len(sub):
-            kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
+            desc = f"{method}: fitting on {len(sub)} images (neighbours, plan)"
+            with status_line(desc, enabled=progress):
+                kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
         else:  # nothing to over-sample
-            X_sub, kept_sub, plan = None, np.empty(0, np.int64), None
+            kept_sub, plan = np.empty(0, np.int64), None
     except PixsmoteError:
         raise
     except ValueError as exc:  # the sampler refused its parameters for this data

@@ -163,6 +163,7 @@ def balance_training(
         X_res, y_res, synthetic, plan = _imblearn(recipe.params, X, y, seed)
         return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
     if spec.kind == "sampler":
+        assert spec.sampler is not None  # a "sampler" recipe names its sampler
         X_res, y_res, synthetic, plan = _pixsmote(
             spec.sampler, recipe.params, X, y, seed
         )

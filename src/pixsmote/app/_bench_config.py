@@ -12,7 +12,7 @@ from typing import Any
 from pixsmote._errors import UsageError
 from pixsmote.app._bench_recipes import Recipe, parse_recipes
 
-__all__ = ["BenchConfig", "load_config", "DEFAULT_STEPS"]
+__all__ = ["BenchConfig", "load_config", "DEFAULT_STEPS", "training_choices"]
 
 #: Optimiser steps per run when neither ``steps`` nor ``epochs`` is given.
 DEFAULT_STEPS = 1000
@@ -60,8 +60,9 @@ class BenchConfig:
         their per-batch work is too small to split, and a second thread only
         adds synchronisation (measured on 8x8 digits, 2 loaded cores: 100
         steps in 2.2 s with one thread, 23 s with two).
-    progress : bool
-        Progress bars while training.
+    progress : bool or None
+        Progress bars while training (None: when stderr is a terminal; a
+        plain line per finished run is printed either way).
     title : str, optional
         Title of the report.
     """
@@ -82,7 +83,7 @@ class BenchConfig:
     split_seed: int = 0
     device: str | None = None
     threads: int | None = None
-    progress: bool = True
+    progress: bool | None = None
     title: str | None = None
 
     # ------------------------------------------------------------------ derived
@@ -226,6 +227,11 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
     strings. Relative paths in ``train``/``val``/``test``/``out`` stay relative
     to the current directory, as on the command line.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+
     Raises
     ------
     UsageError
@@ -274,3 +280,35 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
             value = [value]
         values[name] = value
     return values
+
+
+def training_choices() -> dict[str, list[str]]:
+    """The names ``--model``, ``--aug`` and ``--loss`` accept, from the registries.
+
+    :data:`pixsmote.train.MODELS`, ``AUGMENTATIONS`` and ``LOSSES``, in
+    registration order. Imports :mod:`pixsmote.train`, so it needs torch
+    (``pixsmote[train]``); ``pixsmote bench --help`` calls it only then.
+
+    Returns
+    -------
+    dict of str to list of str
+        Option -> its valid values.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        Without torch or kornia.
+
+    Examples
+    --------
+    >>> from pixsmote.app import training_choices
+    >>> "small-cnn" in training_choices()["--model"]
+    True
+    """
+    from pixsmote.train import list_augmentations, list_losses, list_models
+
+    return {
+        "--model": list_models(),
+        "--aug": list_augmentations(),
+        "--loss": list_losses(),
+    }

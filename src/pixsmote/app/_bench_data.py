@@ -100,6 +100,15 @@ def holdout_split(
     Each class of two or more images gives ``max(1, round(fraction * n))``
     images (and keeps at least one); a class of one image stays in training.
 
+    Parameters
+    ----------
+    y : ndarray of int
+        Labels of the set to split.
+    fraction : float, default=0.1
+        Share of each class held out.
+    seed : int, default=0
+        Seeds the draw.
+
     Returns
     -------
     train_idx, val_idx : numpy.ndarray of int64

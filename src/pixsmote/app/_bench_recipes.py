@@ -264,6 +264,11 @@ def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
     is ``none`` and ``smote:aug=mixup,loss=focal``. ``all`` expands to every
     registered recipe but the aliases (``undersample`` = ``rus``).
 
+    Parameters
+    ----------
+    value : str or sequence of str
+        ``"none,ros,smote:aug=mixup"``, ``"all"``, or a list of recipe strings.
+
     Raises
     ------
     UsageError
@@ -329,6 +334,7 @@ def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
         raise UsageError(
             f"A recipe's random_state comes from the run's seed. Got {text!r} instead."
         )
+    assert spec.sampler is not None  # every kind but none/imblearn names one
     _check_values(get_sampler(spec.sampler, **params), text)
 
 

@@ -40,7 +40,7 @@ from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
-from pixsmote.data import check_run_folder, read_marker, write_marker
+from pixsmote.data import check_run_folder, read_marker, show_progress, write_marker
 
 __all__ = [
     "BenchResult",
@@ -118,6 +118,13 @@ def resolve_steps(config: BenchConfig, n_train: int) -> int:
     ``epochs`` counts passes over the *original* training set of ``n_train``
     images (``N // batch_size`` steps each, at least one), so a recipe that
     doubles the data still gets the same number of steps as the baseline.
+
+    Parameters
+    ----------
+    config : BenchConfig
+        Gives ``steps``, ``epochs`` and ``batch_size``.
+    n_train : int
+        Images in the original training set.
     """
     if config.steps is not None:
         return int(config.steps)
@@ -128,7 +135,15 @@ def resolve_steps(config: BenchConfig, n_train: int) -> int:
 
 
 def command_line(config: BenchConfig, steps: int | None = None) -> str:
-    """The ``pixsmote bench`` command that reproduces `config`."""
+    """The ``pixsmote bench`` command that reproduces `config`.
+
+    Parameters
+    ----------
+    config : BenchConfig
+        The bench's configuration.
+    steps : int, optional
+        The resolved number of steps per run (default ``config.steps``).
+    """
     parts = ["pixsmote", "bench", "--train", str(config.train)]
     if config.val:
         parts += ["--val", str(config.val)]
@@ -146,6 +161,14 @@ def command_line(config: BenchConfig, steps: int | None = None) -> str:
     parts += ["--batch-size", str(config.batch_size), "--lr", str(config.lr)]
     if config.split_seed:
         parts += ["--split-seed", str(config.split_seed)]
+    # Options that change how (not what) a run trains still belong to the
+    # command that reproduces it.
+    if config.device is not None:
+        parts += ["--device", str(config.device)]
+    if config.threads is not None:
+        parts += ["--threads", str(config.threads)]
+    if config.title is not None:
+        parts += ["--title", config.title]
     parts += ["--out", str(config.out)]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -407,7 +430,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 test_sets=data.tests,
                 out_dir=run_dir,
                 extra_config=extra,
-                progress=config.progress,
+                progress=show_progress(config.progress),
             )
             records.append(
                 RunRecord(

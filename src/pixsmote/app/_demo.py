@@ -66,7 +66,8 @@ class DemoSettings:
     threads : int
         CPU threads for torch: one, as 8x8 images are too small to split a
         batch's work (see :class:`~pixsmote.app.BenchConfig`).
-    progress : bool
+    progress : bool or None
+        Progress bars while training (None: when stderr is a terminal).
     """
 
     out: str = "runs/demo"
@@ -77,7 +78,7 @@ class DemoSettings:
     model: str = "small-cnn"
     aug: str = "mixup"
     threads: int = 1
-    progress: bool = True
+    progress: bool | None = None
 
     @classmethod
     def quick(cls, **kw) -> DemoSettings:

@@ -17,6 +17,9 @@ import signal
 import sys
 import threading
 import warnings
+from typing import NoReturn
+
+from rich_argparse.contrib import ParagraphRichHelpFormatter
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote._registry import Registry
@@ -33,11 +36,44 @@ del _name
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors exit with status 2 and no traceback."""
+    """An ArgumentParser whose usage errors exit with status 2 and no traceback.
 
-    def error(self, message):  # noqa: D102 - argparse API
+    A command may set the default ``epilog_text`` (``p.set_defaults``) to a
+    callable returning its epilog: it runs only when the help is printed, so
+    listing what needs an optional extra (the training registries need torch)
+    costs nothing when the command just runs.
+    """
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse API
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:  # noqa: D102 - argparse API
+        epilog_text = self.get_default("epilog_text")
+        if callable(epilog_text):
+            self.epilog = epilog_text()
+        return super().format_help()
+
+
+class _Formatter(ParagraphRichHelpFormatter):
+    """rich-argparse's formatter: wraps every text to the terminal's width
+    (COLUMNS), keeps paragraphs (blank lines) apart, colours on a terminal."""
+
+    # argparse's own headings ("usage:", "options:"), not rich's Title Case.
+    group_name_formatter = str
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter, _Formatter):
+    """The same, adding ``(default: ...)`` to each option as argparse's does."""
+
+
+def _rich_formatter(
+    formatter: type[argparse.HelpFormatter],
+) -> type[argparse.HelpFormatter]:
+    """The rich counterpart of the argparse formatter a command asked for."""
+    if issubclass(formatter, argparse.ArgumentDefaultsHelpFormatter):
+        return _DefaultsFormatter
+    return _Formatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pixsmote",
         description="Balance imbalanced image datasets with the SMOTE family, "
         "and measure whether it helps.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_rich_formatter(argparse.ArgumentDefaultsHelpFormatter),
     )
     from pixsmote import __version__
 
@@ -53,8 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMANDS.values():
-        importlib.import_module(module).add_parser(sub)
+        p = importlib.import_module(module).add_parser(sub)
+        p.formatter_class = _rich_formatter(p.formatter_class)
+        add_progress_option(p)
     return parser
+
+
+def add_progress_option(p: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``, the same on every command.
+
+    Default (neither): bars and status lines on stderr only when it is a
+    terminal, so a log file gets plain lines and no ``\r`` redraws.
+    """
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        # "%(default).0s" formats to nothing: the default is stated in words.
+        help="progress bars and status lines on stderr (default: only when "
+        "stderr is a terminal)%(default).0s",
+    )
 
 
 class _Terminated(BaseException):

@@ -272,6 +272,7 @@ def run(args) -> int:
         jobs=args.jobs,
         link=args.link,
         chunk_size=args.chunk_size,
+        progress=args.progress,
     )
     _print_result(args, result)
     return 0

@@ -18,19 +18,38 @@ from pixsmote._errors import UsageError
 
 __all__ = ["add_parser", "run"]
 
-_EPILOG = """\
-recipes: none, undersample, every sampler (ros, rus, smote, borderline1, ...),
-online-<sampler> (a fresh SMOTE plan every epoch), imblearn-smote (imbalanced-learn
-on flattened uint8 pixels). A recipe may override the bench's --aug/--loss and set
-sampler parameters after a colon: 'smote:aug=mixup,loss=focal,k_neighbors=3'.
-A config file (--config) takes the same keys as the long options (unknown keys
-are an error); options given on the command line override it.
-"""
+_EPILOG = (
+    "Recipes: none, undersample, every sampler (ros, rus, smote, borderline1, "
+    "...), online-<sampler> (a fresh SMOTE plan every epoch), imblearn-smote "
+    "(imbalanced-learn on flattened uint8 pixels). A recipe may override the "
+    "bench's --aug/--loss and set sampler parameters after a colon: "
+    "'smote:aug=mixup,loss=focal,k_neighbors=3'. A config file (--config) takes "
+    "the same keys as the long options (unknown keys are an error); options given "
+    "on the command line override it."
+)
+
+
+def _epilog() -> str:
+    """The epilog with every registered name, built when --help is printed."""
+    from pixsmote.app import list_recipes, training_choices
+
+    lines = [_EPILOG, "", f"Registered recipes: {', '.join(list_recipes())}."]
+    try:
+        choices = training_choices()
+    except ModuleNotFoundError as exc:  # a sampling-only install
+        lines.append(
+            f"Models, augmentations and losses need {exc.name}: "
+            "pip install 'pixsmote[train]' to list them."
+        )
+    else:
+        for option, names in choices.items():
+            lines.append(f"{option} choices: {', '.join(names)}.")
+    return "\n\n".join(lines)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench`` and its options."""
-    from pixsmote.app import DEFAULT_STEPS, list_recipes
+    from pixsmote.app import DEFAULT_STEPS
 
     p = subparsers.add_parser(
         "bench",
@@ -38,8 +57,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Train the same model on the training set balanced by each "
         "recipe (same steps, same seeds), select checkpoints on validation, "
         "test, and write run folders plus report.html / report.md.",
-        epilog=_EPILOG + f"\nregistered recipes: {', '.join(list_recipes())}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.HelpFormatter,
     )
     data = p.add_argument_group("data")
     data.add_argument(
@@ -73,9 +91,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated recipes, or 'all' (default none,ros,smote)",
     )
-    what.add_argument("--aug", help="augmentation for every recipe (default basic)")
-    what.add_argument("--loss", help="loss for every recipe (default ce)")
-    what.add_argument("--model", help="model (default small-cnn)")
+    # Choices are listed in the epilog (they need torch to be known) and
+    # checked by the registries, whose error names them too.
+    what.add_argument(
+        "--aug", help="augmentation for every recipe (default basic; see below)"
+    )
+    what.add_argument("--loss", help="loss for every recipe (default ce; see below)")
+    what.add_argument("--model", help="model (default small-cnn; see below)")
     train = p.add_argument_group("training")
     length = train.add_mutually_exclusive_group()
     length.add_argument(
@@ -112,14 +134,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     io.add_argument(
         "--config", metavar="FILE", help="TOML file with the same keys as the options"
     )
-    io.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_const",
-        const=False,
-        help="no progress bars",
-    )
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, epilog_text=_epilog)
     return p
 
 

@@ -46,12 +46,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="a seconds-long smoke run: 1 seed, 20 steps (overrides --seeds/--steps)",
     )
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="progress bars while training",
-    )
     p.set_defaults(run=run)
     return p
 
@@ -72,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             f"Got {args.steps!r} instead."
         )
     if args.quick:
-        settings = DemoSettings.quick(out=args.out)
+        settings = DemoSettings.quick(out=args.out, progress=args.progress)
     else:
         settings = DemoSettings(
             out=args.out, seeds=args.seeds, steps=steps, progress=args.progress

@@ -88,6 +88,7 @@ def load_source(args):
         fashion_mnist_dir=args.fashion_mnist_dir,
         skip_bad=args.skip_bad,
         jobs=args.jobs,
+        progress=getattr(args, "progress", None),
     )
 
 

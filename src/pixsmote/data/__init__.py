@@ -70,7 +70,7 @@ from pixsmote.data._manifest import (
     write_manifest,
 )
 from pixsmote.data._npz import read_npz
-from pixsmote.data._progress import progress_bar
+from pixsmote.data._progress import progress_bar, show_progress, status_line
 from pixsmote.data._splits import SPLITS, SplitSpec, list_splits, load_split
 from pixsmote.data._summary import (
     DatasetSummary,
@@ -163,4 +163,6 @@ __all__ = [
     "source_from_dataset",
     "source_from_probes",
     "write_files",
+    "show_progress",
+    "status_line",
 ]

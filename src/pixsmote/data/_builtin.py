@@ -11,6 +11,7 @@ import functools
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ FASHION_MNIST_CLASSES = [
 ]
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/), all big-endian.
-_IDX_TYPES = {
+_IDX_TYPES: dict[int, np.dtype[Any]] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),

@@ -34,6 +34,36 @@ class Dataset:
     Build one with :func:`~pixsmote.data.load_dataset`, or from arrays with
     :meth:`from_arrays`.
 
+    Parameters
+    ----------
+    y : array-like of int
+        Label of every image.
+    class_names : list of str
+        Name of each label.
+    X : ndarray, optional
+        The images in memory (``(N, H, W[, C])`` uint8); or give ``paths``.
+    paths : list of path-like, optional
+        The image files, decoded on demand.
+    root : path-like, optional
+        The folder the paths are relative to, for display and the manifest.
+    mode : {"L", "RGB"}, optional
+        Mode every file is converted to.
+    size : (int, int), optional
+        Size every file is brought to.
+    fit : {"resize", "crop", "pad"}, default="resize"
+        How files of another size are brought to ``size``.
+    name : str, default=""
+        What to call the dataset in messages.
+    copyable : ndarray of bool, optional
+        Per file, whether its bytes already are the decoded image (so a writer
+        may copy or link the file instead of re-encoding it).
+    modes_found, sizes_found : Counter, optional
+        Modes and sizes of the files as found, before conversion.
+    skipped : list, optional
+        ``(path, reason)`` of the files left out by ``skip_bad``.
+    verified : bool, default=False
+        Whether every file was decoded once already.
+
     Attributes
     ----------
     y : numpy.ndarray of int64, shape (n_images,)
@@ -243,11 +273,11 @@ class Dataset:
             return result
         if out is None:
             out = np.empty((len(indices), *self.image_shape), dtype=np.uint8)
+        paths = self.paths
+        assert paths is not None  # a dataset holds an array or file paths
 
         def one(pos):
-            out[pos] = decode_image(
-                self.paths[indices[pos]], self.mode, self.size, self.fit
-            )
+            out[pos] = decode_image(paths[indices[pos]], self.mode, self.size, self.fit)
             return 1
 
         jobs = jobs or default_jobs()
@@ -278,9 +308,11 @@ class Dataset:
                 name=name or self.name,
                 sources=self.sources,
             )
+        paths = self.paths
+        assert paths is not None  # a dataset holds an array or file paths
         return Dataset(
             self.y[indices], self.class_names,
-            paths=[self.paths[i] for i in indices], root=self.root,
+            paths=[paths[i] for i in indices], root=self.root,
             mode=self.mode, size=self.size, fit=self.fit, name=name or self.name,
             copyable=self._copyable[indices], sources=self.sources,
             list_file=self.list_file,

@@ -66,6 +66,11 @@ def manifest_path_for(dst) -> Path:
     """Where the manifest of an output goes: inside a folder, beside a ``.npz``.
 
     ``out/`` -> ``out/manifest.csv``; ``out.npz`` -> ``out.manifest.csv``.
+
+    Parameters
+    ----------
+    dst : path-like
+        The output: a folder or a ``.npz`` file.
     """
     dst = Path(dst)
     if dst.suffix.lower() == ".npz":

@@ -50,6 +50,7 @@ def dataset_from_files(
     jobs: int | None = None,
     sources=None,
     list_file=None,
+    progress: bool | None = None,
 ) -> Dataset:
     """Probe `paths` and build a file-backed dataset.
 
@@ -76,6 +77,8 @@ def dataset_from_files(
         Threads that read headers.
     sources, list_file
         Where the list of files came from (see :class:`Dataset`).
+    progress : bool or None
+        A bar while headers are read (None: when stderr is a terminal).
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"mode must be one of {MODES}. Got {mode!r} instead.")
@@ -94,7 +97,9 @@ def dataset_from_files(
                 return exc
             raise
 
-    with progress_bar(len(paths), f"reading headers of {name}") as bar:
+    with progress_bar(
+        len(paths), f"reading headers of {name}", enabled=progress
+    ) as bar:
         with ThreadPoolExecutor(jobs or default_jobs()) as pool:
             probes = []
             for result in pool.map(probe, paths, chunksize=64):

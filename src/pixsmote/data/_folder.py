@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,11 @@ def scan_folder(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
     links are followed, but no folder or file is counted twice. A folder
     pixsmote wrote names its classes by their original names (its marker
     file records them).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The folder of class sub-folders.
 
     Returns
     -------
@@ -105,11 +111,19 @@ def _walk_images(top: Path) -> list[Path]:
     return found
 
 
-def read_folder(root, **kwargs) -> Dataset:
+def read_folder(root: str | os.PathLike[str], **kwargs: Any) -> Dataset:
     """A file-backed dataset from a folder of class sub-folders.
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files` (mode,
     size, fit, skip_bad, jobs).
+
+    Parameters
+    ----------
+    root : path-like
+        The folder of class sub-folders.
+    **kwargs
+        ``mode``, ``size``, ``fit``, ``skip_bad``, ``jobs``, ``progress``, as in
+        :func:`load_dataset`.
     """
     root = Path(root).absolute()
     paths, labels, class_names = scan_folder(root)

@@ -19,9 +19,11 @@ giving the count); one listed under two labels is an error.
 from __future__ import annotations
 
 import json
+import os
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -178,10 +180,24 @@ def parse_list_file(path, root=None) -> tuple[list[Path], np.ndarray, list[str]]
     return [p for p, _ in entries], labels, class_names
 
 
-def read_list_file(path, root=None, **kwargs) -> Dataset:
+def read_list_file(
+    path: str | os.PathLike[str],
+    root: str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> Dataset:
     """A file-backed dataset from a list file (see :func:`parse_list_file`).
 
     `kwargs` go to :func:`~pixsmote.data._files.dataset_from_files`.
+
+    Parameters
+    ----------
+    path : path-like
+        The list file of ``relative/path label`` lines.
+    root : path-like, optional
+        Folder the entries are relative to (default: the list file's folder).
+    **kwargs
+        ``mode``, ``size``, ``fit``, ``skip_bad``, ``jobs``, ``progress``, as in
+        :func:`load_dataset`.
     """
     path = Path(path)
     paths, labels, class_names = parse_list_file(path, root)

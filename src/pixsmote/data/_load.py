@@ -19,6 +19,7 @@ from pixsmote.data._io import (
 )
 from pixsmote.data._listfile import read_list_file
 from pixsmote.data._npz import read_npz
+from pixsmote.data._progress import status_line
 from pixsmote.data._splits import SPLITS, load_split
 
 __all__ = ["BUILTIN_DATASETS", "list_builtin", "load_dataset"]
@@ -32,7 +33,13 @@ BUILTIN_DATASETS.add("fashion-mnist", ("train", "test"))
 
 def list_builtin(pattern: str | None = None) -> list[str]:
     """Names ``load_dataset`` accepts besides paths: datasets, then splits
-    (optionally only those matching the shell-style `pattern`)."""
+    (optionally only those matching the shell-style `pattern`).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return [*BUILTIN_DATASETS.names(pattern), *SPLITS.names(pattern)]
 
 
@@ -64,16 +71,17 @@ def _convert_arrays(dataset: Dataset, mode, size, fit) -> Dataset:
 
 
 def load_dataset(
-    src,
+    src: str | os.PathLike[str] | Dataset,
     *,
     seed: int = 0,
-    size=None,
+    size: str | tuple[int, int] | None = None,
     mode: str | None = None,
     fit: str = "resize",
-    root=None,
-    fashion_mnist_dir=None,
+    root: str | os.PathLike[str] | None = None,
+    fashion_mnist_dir: str | os.PathLike[str] | None = None,
     skip_bad: bool = False,
     jobs: int | None = None,
+    progress: bool | None = None,
 ) -> Dataset:
     """Load an image dataset from a folder, a list file, a ``.npz`` or by name.
 
@@ -108,12 +116,22 @@ def load_dataset(
         ``Dataset.skipped``) instead of failing on the first.
     jobs : int, optional
         Threads for reading image headers.
+    progress : bool or None
+        A status line while a folder or list file is scanned and a bar while
+        its headers are read (None: when stderr is a terminal).
 
     Returns
     -------
     Dataset
         File-backed (decoded lazily) for folders and list files, in memory
         otherwise.
+
+    Examples
+    --------
+    >>> from pixsmote.data import load_dataset
+    >>> digits = load_dataset("digits")  # scikit-learn's, no download
+    >>> len(digits), digits.image_shape, digits.class_names[:3]
+    (1797, (8, 8), ['0', '1', '2'])
     """
     if isinstance(src, Dataset):
         return src
@@ -124,13 +142,17 @@ def load_dataset(
     size = parse_size(size)
     text = os.fspath(src)
     path = Path(text)
-    files = dict(mode=mode, size=size, fit=fit, skip_bad=skip_bad, jobs=jobs)
+    files = dict(
+        mode=mode, size=size, fit=fit, skip_bad=skip_bad, jobs=jobs, progress=progress
+    )
     if path.is_dir():
-        return read_folder(path, **files)
+        with status_line(f"scanning {path}", enabled=progress):
+            return read_folder(path, **files)
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return _convert_arrays(read_npz(path), mode, size, fit)
-        return read_list_file(path, root=root, **files)
+        with status_line(f"scanning {path}", enabled=progress):
+            return read_list_file(path, root=root, **files)
     name, _, part = text.partition(":")
     if name in BUILTIN_DATASETS:
         parts = BUILTIN_DATASETS[name]

@@ -40,7 +40,24 @@ MANIFEST_COLUMNS = ("path", "label", "origin", "parent_a", "parent_b", "gap", "m
 
 @dataclass(frozen=True)
 class ManifestRow:
-    """One manifest row; see the module docstring for each column."""
+    """One manifest row; the module docstring details each column.
+
+    Attributes
+    ----------
+    path : str
+        Where the image is in the output.
+    label : str
+        The class name.
+    origin : {"original", "synthetic"}
+        Whether the image is an input or a new one.
+    parent_a, parent_b : str
+        The ``path`` of a synthetic image's base and neighbour (empty for
+        originals).
+    gap : str
+        The interpolation weight, as text (empty for originals).
+    method : str
+        The sampler of a synthetic row (empty for originals).
+    """
 
     path: str
     label: str
@@ -52,7 +69,15 @@ class ManifestRow:
 
 
 def write_manifest(rows, path) -> None:
-    """Write an iterable of :class:`ManifestRow` as CSV with a header."""
+    """Write an iterable of :class:`ManifestRow` as CSV with a header.
+
+    Parameters
+    ----------
+    rows : iterable of ManifestRow
+        The rows, in order.
+    path : path-like
+        The CSV file to write.
+    """
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(MANIFEST_COLUMNS)
@@ -60,7 +85,13 @@ def write_manifest(rows, path) -> None:
 
 
 def read_manifest(path) -> list[ManifestRow]:
-    """Read a manifest written by :func:`write_manifest`."""
+    """Read a manifest written by :func:`write_manifest`.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``manifest.csv``.
+    """
     path = Path(path)
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)

@@ -5,6 +5,7 @@ The writer (:mod:`pixsmote.data._writer`) streams its arrays into the archive.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from pixsmote.data._dataset import Dataset
 __all__ = ["read_npz"]
 
 
-def read_npz(path) -> Dataset:
+def read_npz(path: str | os.PathLike[str]) -> Dataset:
     """An in-memory dataset from a ``.npz`` holding ``X`` and ``y``.
 
     Loaded with ``allow_pickle=False``. Float images holding NaN or infinite
@@ -24,6 +25,11 @@ def read_npz(path) -> Dataset:
     ``class_names`` array names the labels (then ``y`` must be integers
     ``0 .. C-1``); otherwise the sorted
     distinct values of ``y`` (numbers or strings) become the classes.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.npz`` file.
     """
     path = Path(path)
     try:

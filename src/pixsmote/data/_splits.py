@@ -64,7 +64,19 @@ LT100_TRAIN = [int(6000 * 100 ** (-c / 9)) for c in range(10)]
 
 @dataclass(frozen=True)
 class SplitSpec:
-    """A registered split: its name, whether it needs Fashion-MNIST, a summary."""
+    """A registered split: its name, whether it needs Fashion-MNIST, a summary.
+
+    Attributes
+    ----------
+    name : str
+        The registry name (``"digits-seed-3"``).
+    needs_fashion_mnist : bool
+        Whether building it reads Fashion-MNIST's files.
+    summary : str
+        One line for listings.
+    build : callable
+        ``build(seed, fashion_mnist_dir) -> Split``.
+    """
 
     name: str
     needs_fashion_mnist: bool
@@ -242,7 +254,13 @@ del _spec
 
 def list_splits(pattern: str | None = None) -> list[str]:
     """Names of the protocol splits (optionally only those matching the
-    shell-style `pattern`, e.g. ``"fmnist-*"``)."""
+    shell-style `pattern`, e.g. ``"fmnist-*"``).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return SPLITS.names(pattern)
 
 

@@ -54,6 +54,11 @@ def describe_dataset(dataset: Dataset) -> DatasetSummary:
     """Count a dataset's classes and list its image sizes and modes.
 
     Reads no pixel: labels, and the headers read when the dataset was loaded.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`load_dataset`.
     """
     counts = dataset.counts
     total = int(counts.sum())
@@ -89,7 +94,13 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
 
 
 def format_summary(summary: DatasetSummary) -> str:
-    """The text ``pixsmote inspect`` prints: a class table, then sizes and modes."""
+    """The text ``pixsmote inspect`` prints: a class table, then sizes and modes.
+
+    Parameters
+    ----------
+    summary : DatasetSummary
+        From :func:`describe_dataset`.
+    """
     largest = summary.counts.max() if len(summary.counts) else 0
     rows = []
     for i, (name, n, share) in enumerate(
@@ -121,7 +132,15 @@ def format_summary(summary: DatasetSummary) -> str:
 
 
 def format_counts(class_names, before, after) -> str:
-    """A before/after table of class counts, as ``pixsmote balance`` prints it."""
+    """A before/after table of class counts, as ``pixsmote balance`` prints it.
+
+    Parameters
+    ----------
+    class_names : sequence of str
+        One per label.
+    before, after : array-like of int
+        Images per class before and after balancing.
+    """
     rows = []
     for name, b, a in zip(class_names, before, after, strict=True):
         rows.append([name, str(b), str(a), f"{int(a) - int(b):+d}"])

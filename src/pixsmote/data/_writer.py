@@ -28,7 +28,7 @@ import shutil
 import sys
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -314,6 +314,11 @@ def class_folder_names(class_names: list[str]) -> list[str]:
     ``_1``, ``_2``, ... suffix, so every class keeps its own folder. The
     original names are recorded in the output's marker file, manifest and
     list file, and :func:`~pixsmote.data.load_dataset` reads them back.
+
+    Parameters
+    ----------
+    class_names : list of str
+        The class names, in label order.
     """
     names, used = [], set()
     for i, name in enumerate(class_names):
@@ -382,7 +387,7 @@ class WriteResult:
 
 def _run_bounded(pool, tasks, limit, update):
     """Run callables on `pool`, at most `limit` at a time, in order."""
-    pending = collections.deque()
+    pending: collections.deque[Future[None]] = collections.deque()
     try:
         for task in tasks:
             pending.append(pool.submit(task))
@@ -565,7 +570,7 @@ def _folder_writer(
     safe_labels = dataset.class_names  # the manifest records the original names
     for folder in folders:
         (tmp / folder).mkdir()
-    used = [set() for _ in folders]
+    used: list[set[str]] = [set() for _ in folders]
     n_width = max(6, len(str(len(dataset))))
 
     def claim(label, stem, suffix):
@@ -600,7 +605,7 @@ def _folder_writer(
 
     # Names first (cheap, in the main thread), so that originals keep theirs and
     # synthetic names skip any taken (e.g. when re-balancing a balanced folder).
-    out_ref = [None] * len(dataset)
+    out_ref: list[str | None] = [None] * len(dataset)
     rows = []
     original_rel = []
     for i in kept:
@@ -675,7 +680,7 @@ def _npz_writer(
     n_out = len(kept) + len(duplicates) + n_syn
     shape = (n_out, *dataset.image_shape)
     names = [str(c) for c in dataset.class_names]
-    out_ref = [None] * len(dataset)
+    out_ref: list[str | None] = [None] * len(dataset)
     rows = []
     for pos, i in enumerate(kept):
         out_ref[int(i)] = str(pos)
@@ -750,5 +755,14 @@ def write_dataset(dataset: Dataset, dst, **kwargs) -> WriteResult:
 
     Useful to export a built-in dataset or a split's part, e.g.
     ``write_dataset(load_split("digits-seed-3").train, "train/")``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        What to write, every image as an original.
+    dst : path-like
+        A folder or a ``.npz`` file.
+    **kwargs
+        The options of :func:`write_output` (``overwrite``, ``jobs``, ``link``...).
     """
     return write_output(dataset, dst, np.arange(len(dataset)), **kwargs)

@@ -25,7 +25,7 @@ from ._plots import (
     plot_synthetic_grid,
     recipe_colors,
 )
-from ._report import main_test_name, write_report
+from ._report import main_test_name, summary_paragraph, write_report
 from ._runs import Run, load_runs
 from ._tables import (
     METRICS,
@@ -54,5 +54,6 @@ __all__ = [
     "plot_synthetic_grid",
     "recipe_colors",
     "summarize",
+    "summary_paragraph",
     "write_report",
 ]

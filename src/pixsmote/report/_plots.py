@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -49,7 +49,9 @@ MAX_ANNOTATED_CLASSES = 20
 
 
 def new_figure(
-    width: float, height: float, layout: str | None = "constrained"
+    width: float,
+    height: float,
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
 ) -> Figure:
     """A pyplot-free figure attached to an Agg canvas."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
@@ -427,7 +429,8 @@ def plot_scatter(
 
     fig = new_figure(11, 5 if dims == 3 else 4.6)
     kw = {"projection": "3d"} if dims == 3 else {}
-    axes = [fig.add_subplot(1, 2, i + 1, **kw) for i in range(2)]
+    # Axes or, with dims=3, mplot3d's Axes3D (add_subplot is typed as Axes).
+    axes: list[Any] = [fig.add_subplot(1, 2, i + 1, **kw) for i in range(2)]
     panels = (
         ("before", X_before, y_before, np.zeros(len(y_before), dtype=bool)),
         ("after", X_after, y_after, mask),
@@ -458,10 +461,12 @@ def plot_scatter(
         if n_synth:
             title += f" ({n_synth} synthetic)"
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("PC1")
-        ax.set_ylabel("PC2")
+        # In 3-D the axis labels sit right against the tick labels otherwise.
+        pad = 8 if dims == 3 else 4
+        ax.set_xlabel("PC1", labelpad=pad)
+        ax.set_ylabel("PC2", labelpad=pad)
         if dims == 3:
-            ax.set_zlabel("PC3")
+            ax.set_zlabel("PC3", labelpad=pad)
             # The default box fills the axes and constrained layout cannot see
             # the 3-D tick labels, which then spill over the neighbour panel.
             ax.set_box_aspect(None, zoom=0.85)
@@ -474,7 +479,7 @@ def plot_scatter(
         Line2D([], [], marker="o", linestyle="", color="0.3", label="original"),
         Line2D([], [], marker="x", linestyle="", color="0.3", label="synthetic"),
     ]
-    fig.legend(handles=handles, loc="outside right center", fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", fontsize=9)
     return fig
 
 

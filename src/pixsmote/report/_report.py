@@ -27,9 +27,9 @@ from ._plots import (
     plot_synthetic_grid,
 )
 from ._runs import Run
-from ._tables import mean_std, summarize, table_cells
+from ._tables import METRIC_LABELS, mean_std, summarize, table_cells
 
-__all__ = ["write_report", "main_test_name"]
+__all__ = ["write_report", "main_test_name", "summary_paragraph"]
 
 
 def main_test_name(runs: Sequence[Run]) -> str | None:
@@ -37,6 +37,11 @@ def main_test_name(runs: Sequence[Run]) -> str | None:
 
     ``"test"`` when any run has it, otherwise the first test set in run order,
     ``None`` when no run has test results.
+
+    Parameters
+    ----------
+    runs : sequence of Run
+        From :func:`load_runs`.
     """
     names = [name for run in runs for name in run.tests]
     if "test" in names:
@@ -115,6 +120,9 @@ def write_report(
         return img
 
     blocks: list[Block] = []
+    answer = summary_paragraph(runs)
+    if answer:
+        blocks.append(Paragraph(answer))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     blocks.append(
         Paragraph(
@@ -208,19 +216,18 @@ def write_report(
         blocks.append(Heading(2, "Training set before and after balancing (PCA)"))
         for recipe, data in scatter.items():
             X_b, y_b, X_a, y_a, synth = data
+            blocks.append(Heading(3, recipe))
+            # One figure per row, not a gallery: each is as wide as the page
+            # (1100 px), so its 9-10 pt labels show at 12-14 px; two side by
+            # side were scaled to half and their labels to 6-7 px.
             blocks += [
-                Heading(3, recipe),
-                Gallery(
-                    [
-                        image(
-                            f"scatter{dims}d_{recipe}",
-                            f"{recipe}: {dims}-D PCA (fitted on the original "
-                            "set); crosses are synthetic images",
-                            plot_scatter(X_b, y_b, X_a, y_a, synth, class_names, dims),
-                        )
-                        for dims in (2, 3)
-                    ]
-                ),
+                image(
+                    f"scatter{dims}d_{recipe}",
+                    f"{recipe}: {dims}-D PCA (fitted on the original "
+                    "set); crosses are synthetic images",
+                    plot_scatter(X_b, y_b, X_a, y_a, synth, class_names, dims),
+                )
+                for dims in (2, 3)
             ]
     if grids:
         blocks.append(Heading(2, "Synthetic images and their parents"))
@@ -292,6 +299,86 @@ def _versions(runs: Sequence[Run]) -> dict[str, str]:
     return {k: " / ".join(v) for k, v in merged.items()}
 
 
+#: The metric the summary paragraph ranks recipes by: the one checkpoints are
+#: chosen on (validation ACSA), on the main test set.
+SUMMARY_METRIC = "acsa"
+
+
+def summary_paragraph(runs: Sequence[Run], metric: str = SUMMARY_METRIC) -> str:
+    """One paragraph answering "which recipe won, and by how much".
+
+    The recipe with the best mean `metric` on the main test set
+    (:func:`main_test_name`), its difference to no balancing (the recipe
+    whose ``balancing`` is ``"none"``) and to random over-sampling
+    (``"ros"``), each as mean ± std over seeds (:func:`mean_std`), with the
+    seeds. A difference smaller than the larger of the two spreads is called
+    within the seed-to-seed spread. When several recipes share a balancing
+    (different augmentations or budgets), the one run with the winner's
+    steps, augmentation and loss is the reference, else the first.
+
+    Parameters
+    ----------
+    runs : sequence of Run
+    metric : str, default="acsa"
+        A name of :data:`METRICS`.
+
+    Returns
+    -------
+    str
+        Empty when no run has test results.
+    """
+    test = main_test_name(runs)
+    rows = [r for r in summarize(runs) if r["test"] == test]
+    rows = [r for r in rows if math.isfinite(r[f"{metric}_mean"])]
+    if not rows:
+        return ""
+    label = METRIC_LABELS.get(metric, metric)
+    by_recipe = {r["recipe"]: r for r in rows}
+    best = max(rows, key=lambda r: r[f"{metric}_mean"])
+
+    def cell(row: dict[str, Any]) -> str:
+        return f"{row[f'{metric}_mean']:.1f} ± {row[f'{metric}_std']:.1f} %"
+
+    def config_of(recipe: str) -> dict[str, Any]:
+        return next((r.config for r in runs if r.recipe == recipe), {})
+
+    def reference(balancing: str) -> dict[str, Any] | None:
+        names = [
+            name
+            for name in by_recipe
+            if config_of(name).get("balancing", name.split(" ")[0]) == balancing
+        ]
+        if not names:
+            return None
+        key = ("steps", "aug", "loss")
+        mine = [config_of(best["recipe"]).get(k) for k in key]
+        same = [n for n in names if [config_of(n).get(k) for k in key] == mine]
+        return by_recipe[(same or names)[0]]
+
+    seeds = sorted({s for r in rows for s in r["seeds"] if s is not None})
+    text = (
+        f"Answer: on {test}, {best['recipe']} won with {label} {cell(best)} "
+        f"(mean ± std over seeds {', '.join(map(str, seeds)) or 'n/a'}; "
+        f"{best['n']} run(s))"
+    )
+    parts = []
+    for balancing, words in (("none", "no balancing"), ("ros", "random over-sampling")):
+        ref = reference(balancing)
+        if ref is None:
+            parts.append(f"{words} was not run")
+            continue
+        if ref["recipe"] == best["recipe"]:
+            parts.append(f"it is {words} itself")
+            continue
+        diff = best[f"{metric}_mean"] - ref[f"{metric}_mean"]
+        spread = max(best[f"{metric}_std"], ref[f"{metric}_std"])
+        within = " (within the seed-to-seed spread)" if abs(diff) < spread else ""
+        parts.append(
+            f"{diff:+.1f} points over {words} ({ref['recipe']}: {cell(ref)}){within}"
+        )
+    return text + ": " + "; ".join(parts) + "."
+
+
 def _runs_table(runs: Sequence[Run]) -> Table:
     header = ["recipe", "seeds", "epochs", "best epoch", "time (s)"]
     body = []
@@ -303,12 +390,24 @@ def _runs_table(runs: Sequence[Run]) -> Table:
             [
                 recipe,
                 ", ".join(str(r.seed) for r in group),
-                ", ".join(str(len(r.history)) for r in group),
+                ", ".join(_epochs_trained(r) for r in group),
                 ", ".join("n/a" if b is None else str(b) for b in best),
                 "n/a" if n == 0 else f"{mean:.1f} ± {std:.1f}",
             ]
         )
     return Table(header, body, [False, False, False, False, True])
+
+
+def _epochs_trained(run: Run) -> str:
+    """Epochs the run trained: the last validation row's epoch.
+
+    ``metrics.csv`` has one row per validation, not per epoch (the loop
+    validates every few epochs), so its length is not the epoch count.
+    """
+    epochs = [e for e in run.column("epoch") if math.isfinite(e)]
+    if epochs:
+        return str(int(max(epochs)))
+    return str(len(run.history)) if run.history else "n/a"
 
 
 def _mean_confusion(

@@ -115,7 +115,7 @@ def _read_run(path: Path) -> Run:
         raise DataError(
             f"Seed in {str(path)!r} must be an integer. Got {seed!r} instead."
         ) from None
-    return Run(str(recipe), seed, config, history, results, path)
+    return Run(str(recipe), seed, dict(config), history, dict(results), path)
 
 
 def _first(*values: Any) -> Any:

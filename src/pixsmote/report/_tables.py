@@ -51,6 +51,12 @@ def mean_std(values: Iterable[float]) -> tuple[float, float, int]:
         the mean in a table; ``nan`` when no value is finite.
     n : int
         Number of finite values used.
+
+    Examples
+    --------
+    >>> from pixsmote.report import mean_std
+    >>> mean_std([81.0, 83.0, float("nan"), 85.0])  # the NaN seed is skipped
+    (83.0, 2.0, 3)
     """
     arr = np.array(
         [float(v) for v in values if v is not None], dtype=np.float64
@@ -111,7 +117,15 @@ def summarize(runs: Sequence[Run]) -> list[dict[str, Any]]:
 
 
 def format_cell(mean: float, std: float, digits: int = 1) -> str:
-    """``"84.3 ± 0.7"``; ``"n/a"`` when the mean is NaN."""
+    """``"84.3 ± 0.7"``; ``"n/a"`` when the mean is NaN.
+
+    Parameters
+    ----------
+    mean, std : float
+        In percent.
+    digits : int, default=1
+        Decimals.
+    """
     if mean is None or not math.isfinite(mean):
         return "n/a"
     if std is None or not math.isfinite(std):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from imblearn.over_sampling import ADASYN as _ImbADASYN
 from sklearn.utils._param_validation import StrOptions
@@ -40,6 +42,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
        sampling approach for imbalanced learning", IJCNN 2008, 1322-1328.
     """
 
+    n_neighbors: Any  # an int, "auto" or a neighbours estimator
     _parameter_constraints: dict = {
         **_ImbADASYN._parameter_constraints,
         **ImageSamplerMixin._image_parameter_constraints,

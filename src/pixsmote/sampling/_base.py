@@ -17,9 +17,12 @@ parameter validation and fitted attributes, and drop into
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from pixsmote.sampling._groups import (
@@ -35,10 +38,23 @@ from pixsmote.sampling._plan import Plan
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._validation import flatten_images, resolve_k
 
-__all__ = ["ImageSamplerMixin", "GroupSamplerMixin", "Group", "Drawer"]
+__all__ = ["ImageSamplerMixin", "GroupSamplerMixin", "Group", "Drawer", "SamplerBase"]
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    # The mixins of this package are always combined with an imbalanced-learn
+    # sampler, which supplies fit/fit_resample, _validate_estimator,
+    # sampling_strategy, random_state...; imbalanced-learn ships no
+    # annotations, so to mypy that base is Any. At run time the mixins derive
+    # from object and the sampler's own class list puts imbalanced-learn after
+    # them.
+    from imblearn.base import BaseSampler as SamplerBase
+else:
+    SamplerBase = object
 
 
-class ImageSamplerMixin:
+class ImageSamplerMixin(SamplerBase):
     """Adds image input, neighbour spaces and plans to an imbalanced-learn sampler.
 
     Subclasses put this mixin first in their bases and implement
@@ -73,7 +89,31 @@ class ImageSamplerMixin:
     _from_groups = False
 
     # ------------------------------------------------------------------ API
-    def fit_resample(self, X, y, **params):
+    def fit(self, X: Any, y: ArrayLike, **params: Any) -> Self:
+        """Check inputs and statistics of the sampler, as imbalanced-learn does.
+
+        Accepts everything :meth:`fit_resample` accepts (images included) and
+        sets ``sampling_strategy_``; use :meth:`fit_resample` to resample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+                (n_samples, height, width) or (n_samples, height, width, channels)
+            Samples; images of any integer or float dtype.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        **params : dict
+            Passed to imbalanced-learn's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The sampler itself.
+        """
+        X2, _ = flatten_images(X, y, allow_object=self._allow_object)
+        return super().fit(X2, y, **params)
+
+    def fit_resample(self, X: Any, y: ArrayLike, **params: Any) -> tuple[Any, Any]:
         """Resample the dataset.
 
         Parameters
@@ -98,7 +138,7 @@ class ImageSamplerMixin:
             X_res = X_res.reshape((-1, *shape[1:]))
         return X_res, y_res
 
-    def fit_plan(self, X, y):
+    def fit_plan(self, X: Any, y: ArrayLike) -> tuple[np.ndarray, Plan]:
         """Fit and draw the plan without producing any synthetic pixel.
 
         Returns
@@ -111,7 +151,7 @@ class ImageSamplerMixin:
         """
         return self._run(X, y, self._fit_plan_step)
 
-    def fit_groups(self, X, y):
+    def fit_groups(self, X: Any, y: ArrayLike) -> list[Group]:
         """Fit the neighbour structure once and return it, drawing no plan.
 
         For samplers built on groups (the SMOTE family, not ROS/RUS or the
@@ -131,7 +171,7 @@ class ImageSamplerMixin:
             )
         return self._run(X, y, self._fit_groups)
 
-    def fit_drawer(self, X, y) -> Drawer:
+    def fit_drawer(self, X: Any, y: ArrayLike) -> Drawer:
         """Fit once, then draw ``(sample_indices, plan)`` with any random state.
 
         The expensive part (neighbour search, cleaning) runs here, once;
@@ -156,7 +196,9 @@ class ImageSamplerMixin:
         """
         return self._run(X, y, self._fit_drawer)
 
-    def draw_plan(self, groups, random_state):
+    def draw_plan(
+        self, groups: Sequence[Group], random_state: Any
+    ) -> Plan:
         """Draw a plan from groups returned by :meth:`fit_groups`.
 
         Parameters

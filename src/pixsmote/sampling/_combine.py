@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from imblearn.combine import SMOTEENN as _ImbSMOTEENN
@@ -28,12 +28,12 @@ __all__ = ["SMOTEENN", "SMOTETomek"]
 class _Cleaned(NamedTuple):
     """One SMOTE run and its cleaning, in the neighbour space."""
 
-    X: object  # the validated input (2-D array or sparse matrix)
+    X: Any  # the validated input (2-D array or sparse matrix)
     y: np.ndarray
-    F: object  # the neighbour features of X (X itself in pixel space)
+    F: Any  # the neighbour features of X (X itself in pixel space)
     groups: list  # SMOTE's neighbour groups, one per class
     plan: Plan  # SMOTE's whole plan, before cleaning
-    F_res: object  # features of [X; synthetic samples], as the cleaner saw them
+    F_res: Any  # features of [X; synthetic samples], as the cleaner saw them
     y_res: np.ndarray
     order: np.ndarray  # rows of F_res the cleaner kept, in its order
 

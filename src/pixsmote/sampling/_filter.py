@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from imblearn.over_sampling import SVMSMOTE as _ImbSVMSMOTE
 from imblearn.over_sampling import BorderlineSMOTE as _ImbBorderlineSMOTE
@@ -25,6 +27,8 @@ def _constraints(base):
 
 
 class _AutoMMixin(_AutoKMixin):
+    m_neighbors: Any  # an int, "auto" or a neighbours estimator
+
     def _validate_estimator(self):
         m = self.m_neighbors
         if isinstance(m, str):

@@ -77,6 +77,13 @@ class Group:
     """Candidates one batch of synthetic samples of class ``cls`` is drawn from.
 
     Subclasses implement :meth:`draw`, one per algorithm's way of drawing.
+
+    Parameters
+    ----------
+    cls : object
+        The class label of the samples drawn.
+    n_samples : int
+        How many synthetic samples to draw.
     """
 
     cls: object
@@ -237,7 +244,15 @@ class IndexDrawer(Drawer):
 
 @dataclass(frozen=True, eq=False)
 class FixedDrawer(Drawer):
-    """The same originals and plan whatever the random state."""
+    """The same originals and plan whatever the random state.
+
+    Parameters
+    ----------
+    sample_indices : ndarray of int64
+        The originals every draw returns.
+    plan : Plan
+        The plan every draw returns.
+    """
 
     sample_indices: np.ndarray
     plan: Plan

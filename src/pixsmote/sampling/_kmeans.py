@@ -134,8 +134,8 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
                 members = cluster_mask[np.flatnonzero(y_cluster == class_sample)]
                 valid_clusters.append(members)
                 cluster_sparsities.append(self._find_cluster_sparsity(F[members]))
-            cluster_sparsities = np.array(cluster_sparsities)
-            cluster_weights = cluster_sparsities / cluster_sparsities.sum()
+            sparsities = np.array(cluster_sparsities)
+            cluster_weights = sparsities / sparsities.sum()
             if not valid_clusters:
                 raise RuntimeError(
                     "No clusters found with sufficient samples of class "

@@ -9,9 +9,11 @@ shipped to worker processes or redrawn every epoch; pixels come later from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 __all__ = ["Plan"]
 
@@ -48,7 +50,7 @@ class Plan:
     gap: np.ndarray
     scale: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n = len(self.base)
         for name in ("cls", "neighbor", "gap"):
             if len(getattr(self, name)) != n:
@@ -65,7 +67,9 @@ class Plan:
     def __len__(self) -> int:
         return len(self.base)
 
-    def __getitem__(self, item) -> Plan:
+    def __getitem__(
+        self, item: int | np.integer | slice | NDArray[np.integer] | NDArray[np.bool_]
+    ) -> Plan:
         if isinstance(item, (int, np.integer)):
             item = slice(item, item + 1 if item != -1 else None)
         return Plan(
@@ -85,7 +89,7 @@ class Plan:
         return self.gap if self.scale is None else self.gap * self.scale
 
     @classmethod
-    def empty(cls, y_dtype=np.int64) -> Plan:
+    def empty(cls, y_dtype: DTypeLike = np.int64) -> Plan:
         """A plan with no rows (for samplers that synthesise nothing)."""
         return cls(
             cls=np.empty(0, dtype=y_dtype),
@@ -95,22 +99,22 @@ class Plan:
         )
 
     @classmethod
-    def concat(cls, plans, y_dtype=np.int64) -> Plan:
+    def concat(cls, plans: Iterable[Plan], y_dtype: DTypeLike = np.int64) -> Plan:
         """Concatenate plans in order."""
-        plans = [p for p in plans if len(p)]
-        if not plans:
+        parts = [p for p in plans if len(p)]
+        if not parts:
             return cls.empty(y_dtype)
         scale = None
-        if any(p.scale is not None for p in plans):
+        if any(p.scale is not None for p in parts):
             scale = np.concatenate(
-                [np.ones(len(p)) if p.scale is None else p.scale for p in plans]
+                [np.ones(len(p)) if p.scale is None else p.scale for p in parts]
             )
         return cls(
-            cls=np.concatenate([p.cls for p in plans]),
-            base=np.concatenate([p.base for p in plans]).astype(np.int64, copy=False),
-            neighbor=np.concatenate([p.neighbor for p in plans]).astype(
+            cls=np.concatenate([p.cls for p in parts]),
+            base=np.concatenate([p.base for p in parts]).astype(np.int64, copy=False),
+            neighbor=np.concatenate([p.neighbor for p in parts]).astype(
                 np.int64, copy=False
             ),
-            gap=np.concatenate([p.gap for p in plans]).astype(np.float64, copy=False),
+            gap=np.concatenate([p.gap for p in parts]).astype(np.float64, copy=False),
             scale=scale,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 import numpy as np
 from imblearn.over_sampling import RandomOverSampler as _ImbROS
@@ -15,7 +17,11 @@ from pixsmote.sampling._plan import Plan
 __all__ = ["RandomOverSampler", "RandomUnderSampler"]
 
 
-def _over_indices(y, sampling_strategy, random_state):
+def _over_indices(
+    y: np.ndarray,
+    sampling_strategy: Mapping[Any, int],
+    random_state: np.random.RandomState,
+) -> np.ndarray:
     """imbalanced-learn's draws for random over-sampling, as indices.
 
     All originals, then per class ``n`` copies drawn with replacement. Without
@@ -31,10 +37,16 @@ def _over_indices(y, sampling_strategy, random_state):
     return np.concatenate(sample_indices)
 
 
-def _under_indices(y, sampling_strategy, replacement, random_state):
+def _under_indices(
+    y: np.ndarray,
+    sampling_strategy: Mapping[Any, int],
+    replacement: bool,
+    random_state: np.random.RandomState,
+) -> np.ndarray:
     """imbalanced-learn's draws for random under-sampling, as indices."""
     idx_under = np.empty((0,), dtype=int)
     for target_class in np.unique(y):
+        index_target_class: np.ndarray | slice
         if target_class in sampling_strategy.keys():
             n_samples = sampling_strategy[target_class]
             index_target_class = random_state.choice(
@@ -80,7 +92,7 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
     _allow_object = True
     _labels_only = True
 
-    def _check_no_shrinkage(self):
+    def _check_no_shrinkage(self) -> None:
         if self.shrinkage is not None:
             raise ValueError(
                 "A smoothed bootstrap (shrinkage) adds noise, not an interpolation: "
@@ -89,7 +101,9 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
                 f"shrinkage={self.shrinkage!r} instead."
             )
 
-    def _materialize(self, X, y, sample_indices, plan):
+    def _materialize(
+        self, X: Any, y: np.ndarray, sample_indices: np.ndarray, plan: Plan
+    ) -> tuple[Any, np.ndarray]:
         X_res, y_res = super()._materialize(X, y, sample_indices, plan)
         # imbalanced-learn stacks the copies under the originals, so a DataFrame
         # comes back with a fresh RangeIndex when over-sampling (and keeps its
@@ -98,14 +112,18 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
             X_res = X_res.reset_index(drop=True)
         return X_res, y_res
 
-    def _plan(self, X, y, X_orig):
+    def _plan(
+        self, X: Any, y: np.ndarray, X_orig: np.ndarray | None
+    ) -> tuple[np.ndarray, Plan]:
         self._check_no_shrinkage()
         self.shrinkage_ = self.shrinkage
         rs = fresh_random_state(self.random_state)
         indices = _over_indices(y, self.sampling_strategy_, rs)
         return indices, Plan.empty(y.dtype)
 
-    def _resample(self, X, y, X_orig):
+    def _resample(
+        self, X: Any, y: np.ndarray, X_orig: np.ndarray | None
+    ) -> tuple[Any, np.ndarray]:
         if self.shrinkage is None:
             return super()._resample(X, y, X_orig)
         X_res, y_res = _ImbROS._fit_resample(self, X, y)
@@ -115,7 +133,9 @@ class RandomOverSampler(ImageSamplerMixin, _ImbROS):
             X_res = np.clip(np.rint(X_res), info.min, info.max).astype(X.dtype)
         return X_res, y_res
 
-    def _fit_drawer(self, X, y, X_orig):
+    def _fit_drawer(
+        self, X: Any, y: np.ndarray, X_orig: np.ndarray | None
+    ) -> IndexDrawer:
         self._check_no_shrinkage()
         strategy = dict(self.sampling_strategy_)
         return IndexDrawer(partial(_over_indices, y, strategy), y.dtype)
@@ -144,12 +164,16 @@ class RandomUnderSampler(ImageSamplerMixin, _ImbRUS):
     _allow_object = True
     _labels_only = True
 
-    def _plan(self, X, y, X_orig):
+    def _plan(
+        self, X: Any, y: np.ndarray, X_orig: np.ndarray | None
+    ) -> tuple[np.ndarray, Plan]:
         rs = fresh_random_state(self.random_state)
         indices = _under_indices(y, self.sampling_strategy_, self.replacement, rs)
         return indices, Plan.empty(y.dtype)
 
-    def _fit_drawer(self, X, y, X_orig):
+    def _fit_drawer(
+        self, X: Any, y: np.ndarray, X_orig: np.ndarray | None
+    ) -> IndexDrawer:
         strategy = dict(self.sampling_strategy_)
         return IndexDrawer(
             partial(_under_indices, y, strategy, self.replacement), y.dtype

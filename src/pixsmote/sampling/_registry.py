@@ -129,6 +129,18 @@ def list_samplers(
         Only names matching this shell-style pattern (e.g. ``"smote*"``).
     synthetic : bool, optional
         Only samplers that do (True) or do not (False) synthesise new images.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from pixsmote.sampling import list_samplers
+    >>> list_samplers("borderline*")
+    ['borderline1', 'borderline2']
+    >>> list_samplers(synthetic=False)
+    ['ros', 'rus']
     """
     return [
         n
@@ -145,6 +157,24 @@ def get_sampler(name: str, **params):
     their inner SMOTE; ``neighbor_space``/``n_components``/``k_neighbors`` are
     ignored by the random samplers, which have no neighbours, so one CLI can
     drive every sampler. Any other unknown parameter is a ``UsageError``.
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`SAMPLERS` (:func:`list_samplers`).
+    **params
+        Constructor parameters, over the entry's own.
+
+    Returns
+    -------
+    sampler
+        An unfitted instance.
+
+    Examples
+    --------
+    >>> from pixsmote.sampling import get_sampler
+    >>> get_sampler("borderline2", k_neighbors=3)
+    BorderlineSMOTE(k_neighbors=3, kind='borderline-2')
     """
     if not isinstance(name, str) or name not in SAMPLERS:
         raise SAMPLERS.unknown(name, context=f" {name!r}")

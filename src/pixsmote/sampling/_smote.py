@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from imblearn.over_sampling import SMOTE as _ImbSMOTE
 from sklearn.utils._param_validation import StrOptions
 
-from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
+from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin, SamplerBase
 from pixsmote.sampling._groups import SmoteGroup
 
 __all__ = ["SMOTE"]
@@ -34,10 +36,11 @@ or callable, default="pixel"
         as ``k_neighbors`` (etc.) is used as is."""
 
 
-class _AutoKMixin:
+class _AutoKMixin(SamplerBase):
     """Accept ``k_neighbors="auto"``: ``min(default, class size - 1)`` per class."""
 
     _k_default = 5
+    k_neighbors: Any  # an int, "auto" or a neighbours estimator
 
     def _validate_estimator(self):
         k = self.k_neighbors

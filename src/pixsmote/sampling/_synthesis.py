@@ -15,6 +15,8 @@ float64 results are bit-for-bit identical to its.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
@@ -32,7 +34,9 @@ def _default_chunk_rows(n_features: int) -> int:
     return max(1, _CHUNK_BYTES // (8 * max(1, n_features)))
 
 
-def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
+def synthesize(
+    X: Any, plan: Plan, out: np.ndarray | None = None, chunk_size: int | None = None
+) -> Any:
     """Produce the synthetic samples of ``plan`` from ``X``.
 
     Parameters
@@ -64,6 +68,16 @@ def synthesize(X, plan: Plan, out=None, chunk_size: int | None = None):
     ----------
     .. [1] N. V. Chawla, K. W. Bowyer, L. O. Hall, W. P. Kegelmeyer, "SMOTE:
        synthetic minority over-sampling technique", JAIR 16, 2002.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixsmote.sampling import Plan, synthesize
+    >>> X = np.array([[[0, 100]], [[200, 255]]], dtype=np.uint8)  # two 1x2 images
+    >>> plan = Plan(cls=np.array([1]), base=np.array([0]), neighbor=np.array([1]),
+    ...             gap=np.array([0.5]))
+    >>> synthesize(X, plan)  # halfway from image 0 to image 1, rounded
+    array([[[100, 178]]], dtype=uint8)
     """
     if not isinstance(plan, Plan):
         raise TypeError(

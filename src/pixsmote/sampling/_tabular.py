@@ -10,12 +10,16 @@ import numpy as np
 from imblearn.over_sampling import SMOTEN as _ImbSMOTEN
 from imblearn.over_sampling import SMOTENC as _ImbSMOTENC
 
+from pixsmote.sampling._base import SamplerBase
 from pixsmote.sampling._plan import Plan
 
 __all__ = ["SMOTENC", "SMOTEN"]
 
 
-class _RecordPlan:
+class _RecordPlan(SamplerBase):
+    _plan_parts: list[Plan] | None
+    _y_fit: np.ndarray | None
+
     def fit_resample(self, X, y, **params):
         self._plan_parts = []
         self._y_fit = np.asarray(y)
@@ -51,6 +55,19 @@ class SMOTENC(_RecordPlan, _ImbSMOTENC):
     categorical feature takes the most frequent value among the base's
     neighbours. For images use :class:`pixsmote.SMOTE`.
 
+    Parameters
+    ----------
+    categorical_features : "auto" or array-like
+        Which features are categorical (indices, a boolean mask or names).
+    categorical_encoder : estimator, default=None
+        One-hot encoder of the categories (imbalanced-learn's default when None).
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn.
+    random_state : int, RandomState instance or None, default=None
+        Controls the draws.
+    k_neighbors : int or estimator, default=5
+        Nearest neighbours used to build synthetic samples.
+
     References
     ----------
     .. [1] N. V. Chawla, K. W. Bowyer, L. O. Hall, W. P. Kegelmeyer, "SMOTE:
@@ -73,6 +90,17 @@ class SMOTEN(_RecordPlan, _ImbSMOTEN):
     synthetic sample is the per-feature mode of the ``k_neighbors`` neighbours of
     ``base`` (Value Difference Metric); there is no single neighbour, so
     ``neighbor`` is ``-1`` and ``gap`` is 0.
+
+    Parameters
+    ----------
+    categorical_encoder : estimator, default=None
+        One-hot encoder of the categories (imbalanced-learn's default when None).
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn.
+    random_state : int, RandomState instance or None, default=None
+        Controls the draws.
+    k_neighbors : int or estimator, default=5
+        Nearest neighbours used to build synthetic samples.
 
     References
     ----------

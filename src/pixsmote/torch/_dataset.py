@@ -10,11 +10,16 @@ number of synthetic images.
 
 from __future__ import annotations
 
+import gc
 import numbers
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 
 from pixsmote.sampling import (
@@ -24,7 +29,7 @@ from pixsmote.sampling import (
     compute_features,
     get_sampler,
 )
-from pixsmote.torch._source import make_source, to_float_tensor
+from pixsmote.torch._source import ArraySource, make_source, to_float_tensor
 
 __all__ = ["ResampledDataset", "epoch_arrays", "epoch_random_state", "EpochArrays"]
 
@@ -43,6 +48,13 @@ def epoch_random_state(seed: int, epoch: int) -> np.random.RandomState:
     neighbouring seeds and epochs give independent streams. It depends on
     nothing but ``(seed, epoch)``: every worker process and every distributed
     rank derives the same plan without communicating.
+
+    Parameters
+    ----------
+    seed : int
+        The dataset's seed.
+    epoch : int
+        0-based epoch.
     """
     return np.random.RandomState(
         np.random.MT19937(np.random.SeedSequence([seed, epoch]))
@@ -83,15 +95,33 @@ class ResampledDataset(torch.utils.data.Dataset):
 
     Parameters
     ----------
-    X : ndarray of shape (N, H, W), (N, H, W, C) or (N, D), or a lazy dataset
-        The training images, uint8/uint16/float32/float64, not copied. A lazy
-        dataset is any object with ``__len__``, labels as ``y`` (or ``labels``)
-        and ``read(indices) -> ndarray`` (e.g. a folder dataset of
-        :mod:`pixsmote.data`); its neighbour features are computed once in
-        chunks, in the sampler's ``neighbor_space``, and synthesis then reads only
-        the two parents of each item.
-    y : array-like of int of shape (N,), optional
-        Class labels; taken from a lazy ``X`` when omitted.
+    X : ndarray, Tensor, TensorDataset, map-style dataset or lazy dataset
+        The training images, one of:
+
+        * an array of shape (N, H, W), (N, H, W, C) or (N, D),
+          uint8/uint16/float32/float64, not copied;
+        * a ``torch.Tensor`` (uint8, float32 or float64, on any device; moved
+          to the CPU). A 4-D tensor whose dimension 1 is 1 or 3 is taken as
+          ``(N, C, H, W)`` (torch's layout) and copied once to
+          ``(N, H, W, C)``; any other tensor is read like the array;
+        * a ``torch.utils.data.TensorDataset`` of ``(images, labels)``;
+        * a map-style dataset with a ``targets`` attribute whose items are
+          ``(image, label)`` (torchvision's ``ImageFolder``, ``MNIST``...):
+          images may be PIL images, arrays or ``(C, H, W)`` tensors. It is read
+          lazily, like the next kind; its own ``transform`` runs on every read
+          and should be deterministic (put random augmentation in
+          ``transform`` here);
+        * a lazy dataset: any object with ``__len__``, labels as ``y`` (or
+          ``labels``) and ``read(indices) -> ndarray`` (e.g. a folder dataset
+          of :mod:`pixsmote.data`). Its neighbour features are computed once
+          in chunks, in the sampler's ``neighbor_space``, and synthesis then
+          reads only the two parents of each item.
+    y : array-like or Tensor of shape (N,), optional
+        Class labels, integers or strings; taken from ``X`` when omitted
+        (``targets``, the second tensor of a ``TensorDataset``, ``y``).
+        Strings are mapped to the indices of their sorted names, as
+        torchvision's ``ImageFolder`` maps folder names (:attr:`classes`,
+        :attr:`class_to_idx`); items carry the index.
     sampler : sampler, str or None, default=None
         A pixsmote sampler (e.g. ``SMOTE(k_neighbors=5)``) or its registry name
         (:func:`pixsmote.sampling.list_samplers`). ``None`` keeps the originals
@@ -115,10 +145,19 @@ class ResampledDataset(torch.utils.data.Dataset):
 
     transform : callable, optional
         Applied to each item's float tensor (``C x H x W`` in [0, 1]).
+    target_transform : callable, optional
+        Applied to each item's label (a 0-d int64 tensor), as torchvision's
+        ``target_transform``.
     seed : int, default=0
         Seeds every epoch's plan (with the epoch). Also seeds the sampler's own
         construction-time randomness (k-means, SVM, the cleaning run) when its
         ``random_state`` is None.
+    fixed_length : bool, default=False
+        Give every epoch the length of epoch 0, which ``DistributedSampler``
+        needs: the one sampler whose count varies (SVM-SMOTE, see Notes) has
+        a random subset of its synthetic rows kept, or rows of its own plan
+        drawn again, from ``SeedSequence([seed, epoch, 1])``. Class counts
+        then vary slightly instead of the length.
 
     Attributes
     ----------
@@ -131,6 +170,13 @@ class ResampledDataset(torch.utils.data.Dataset):
         The current epoch's original items, as indices into ``X``.
     labels : ndarray of int64
         The current epoch's label of every item.
+    targets : ndarray of int64
+        The same as ``labels``, under torchvision's name.
+    classes : list
+        The class names, index ``i`` naming label ``i`` for string labels or an
+        ``ImageFolder``; otherwise the sorted distinct integer labels.
+    class_to_idx : dict
+        Class name to label, as torchvision's.
     image_shape : tuple of int
         Shape of one stored image.
     n_original : int
@@ -157,9 +203,15 @@ class ResampledDataset(torch.utils.data.Dataset):
     ``DistributedSampler.set_epoch``). Each process draws the plan itself, once
     per epoch, from ``(seed, epoch)``.
 
+    With persistent workers, ``iter(loader)`` requests its first batches at
+    once, with the epoch of that moment: calling :meth:`set_epoch` after the
+    iterator was created serves those batches from the old epoch. The dataset
+    detects it (the ``DataLoader`` holding it has batches in flight) and warns.
+
     The length is the same every epoch, except for SVM-SMOTE on a class whose
     support vectors are all in danger or all safe, where imbalanced-learn's
-    Beta draw changes the count; ``DistributedSampler`` needs a fixed length.
+    Beta draw changes the count; ``DistributedSampler`` needs a fixed length:
+    pass ``fixed_length=True``.
 
     References
     ----------
@@ -184,14 +236,32 @@ class ResampledDataset(torch.utils.data.Dataset):
     >>> ds.set_epoch(1)  # a new plan for epoch 1
     """
 
-    def __init__(self, X, y=None, *, sampler=None, transform=None, seed=0):
+    def __init__(
+        self,
+        X: Any,
+        y: ArrayLike | torch.Tensor | None = None,
+        *,
+        sampler: ImageSamplerMixin | str | None = None,
+        transform: Callable[[torch.Tensor], Any] | None = None,
+        target_transform: Callable[[torch.Tensor], Any] | None = None,
+        seed: int = 0,
+        fixed_length: bool = False,
+    ) -> None:
         self.seed = _check_nonneg_int("seed", seed)
-        if transform is not None and not callable(transform):
+        transforms = (("transform", transform), ("target_transform", target_transform))
+        for name, fn in transforms:
+            if fn is not None and not callable(fn):
+                raise TypeError(
+                    f"{name} must be callable or None. Got {type(fn).__name__} "
+                    "instead."
+                )
+        if not isinstance(fixed_length, bool):
             raise TypeError(
-                f"transform must be callable or None. Got {type(transform).__name__} "
-                "instead."
+                f"fixed_length must be True or False. Got {fixed_length!r} instead."
             )
         self.transform = transform
+        self.target_transform = target_transform
+        self.fixed_length = fixed_length
         self._source, source_labels = make_source(X)
         _check_float_range(self._source)
         if y is None:
@@ -201,26 +271,25 @@ class ResampledDataset(torch.utils.data.Dataset):
                 "y is required when X has no labels (no y or labels attribute). "
                 "Got y=None instead."
             )
-        y = np.asarray(y)
+        y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
         n = len(self._source)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(
                 f"y must have shape ({n},), one label per image of X. Got shape "
                 f"{y.shape} instead."
             )
-        if y.dtype.kind not in "iu":
-            raise ValueError(
-                "y must hold integer class labels (items come out with int64 "
-                f"labels). Got dtype {y.dtype} instead."
-            )
-        self._y = y.astype(np.int64)
+        self._y, self.classes, self.class_to_idx = _encode_labels(y, X)
         self.n_original = n
         self.image_shape = self._source.image_shape
         self.dtype = self._source.dtype
         self.sampler = sampler
         self._setup(sampler)
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
-        self._cache = None
+        self._cache: tuple[int, np.ndarray, Plan] | None = None
+        self._length: int | None = None
+        if fixed_length:
+            idx, plan = self._draw_epoch(0)
+            self._length = len(idx) + len(plan)
 
     # ----------------------------------------------------------- construction
     def _setup(self, sampler):
@@ -241,9 +310,9 @@ class ResampledDataset(torch.utils.data.Dataset):
         # pickles to DataLoader workers in a few kilobytes.
         self._drawer = fitted.fit_drawer(self._fit_input(fitted), self._y)
 
-    def _fit_input(self, fitted):
+    def _fit_input(self, fitted: Any) -> np.ndarray:
         """What the sampler is fitted on: X itself, or a lazy source's features."""
-        if not self._source.lazy:
+        if isinstance(self._source, ArraySource):
             return self._source.X
         if fitted._labels_only:
             # Its plan depends on y alone: a one-byte-per-image stand-in spares
@@ -268,16 +337,42 @@ class ResampledDataset(torch.utils.data.Dataset):
 
         Call it before creating the epoch's ``DataLoader`` iterator, and with
         the same value on every rank (as ``DistributedSampler.set_epoch``).
+
+        Parameters
+        ----------
+        epoch : int
+            0-based epoch.
+
+        Warns
+        -----
+        UserWarning
+            When a ``DataLoader`` over this dataset with
+            ``persistent_workers=True`` has an iterator with batches already
+            requested from its workers: they were prefetched for the old epoch
+            and are served as they are (see Notes of the class).
         """
-        self._epoch.fill_(_check_nonneg_int("epoch", epoch))
+        epoch = _check_nonneg_int("epoch", epoch)
+        if epoch != self.epoch and _prefetching_loaders(self):
+            warnings.warn(
+                f"set_epoch({epoch}) was called while a DataLoader with "
+                "persistent_workers=True has batches of epoch "
+                f"{self.epoch} prefetched; they are served as they are. Call "
+                "set_epoch before iterating over the loader.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._epoch.fill_(epoch)
 
     @property
     def epoch(self) -> int:
         return int(self._epoch.item())
 
-    def _draw_epoch(self, epoch):
+    def _draw_epoch(self, epoch: int) -> tuple[np.ndarray, Plan]:
         idx, plan = self._drawer.draw(epoch_random_state(self.seed, epoch))
-        return idx, replace(plan, cls=plan.cls.astype(np.int64, copy=False))
+        plan = replace(plan, cls=plan.cls.astype(np.int64, copy=False))
+        if self._length is not None:
+            idx, plan = _fit_length(idx, plan, self._length, self.seed, epoch)
+        return idx, plan
 
     def epoch_plan(self, epoch: int):
         """The originals and the plan of ``epoch`` (drawn once per process).
@@ -306,6 +401,15 @@ class ResampledDataset(torch.utils.data.Dataset):
     def labels(self) -> np.ndarray:
         idx, plan = self.epoch_plan(self.epoch)
         return np.concatenate([self._y[idx], plan.cls])
+
+    @property
+    def targets(self) -> np.ndarray:
+        """The current epoch's label of every item, as torchvision's ``targets``.
+
+        The same array as :attr:`labels`: class indices (int64), before any
+        ``target_transform``.
+        """
+        return self.labels
 
     # ------------------------------------------------------------- the items
     def __len__(self) -> int:
@@ -352,9 +456,12 @@ class ResampledDataset(torch.utils.data.Dataset):
         y = torch.from_numpy(labels)
         # unbind makes all the per-item views in one call (a Python loop of
         # x[k] cost as much as the synthesis, measured on 28x28 batches of 256).
-        xs, ys = x.unbind(0), y.unbind(0)
+        xs: Sequence[Any] = x.unbind(0)
+        ys: Sequence[Any] = y.unbind(0)
         if self.transform is not None:
             xs = [self.transform(item) for item in xs]
+        if self.target_transform is not None:
+            ys = [self.target_transform(item) for item in ys]
         return list(zip(xs, ys, strict=True))
 
     def __getitem__(self, index):
@@ -372,6 +479,91 @@ class ResampledDataset(torch.utils.data.Dataset):
             f"ResampledDataset(n_original={self.n_original}, sampler={sampler}, "
             f"seed={self.seed}, epoch={self.epoch}, len={len(self)})"
         )
+
+
+def _encode_labels(
+    y: np.ndarray, X: Any
+) -> tuple[np.ndarray, list[Any], dict[Any, int]]:
+    """Labels as int64 class indices, the class names and ``class_to_idx``.
+
+    String labels are mapped to the indices of their sorted names, as
+    torchvision's ``ImageFolder`` maps folder names. Integer labels are kept;
+    their names are those of ``X.classes`` when ``X`` has one (an
+    ``ImageFolder``), else the labels themselves.
+    """
+    if y.dtype.kind in "USO" and len(y) and all(isinstance(v, str) for v in y):
+        classes = sorted({str(v) for v in y})
+        class_to_idx = {c: i for i, c in enumerate(classes)}
+        encoded = np.array([class_to_idx[str(v)] for v in y], np.int64)
+        return encoded, classes, class_to_idx
+    if y.dtype.kind not in "iu":
+        raise ValueError(
+            "y must hold integer class labels (items come out with int64 "
+            f"labels) or strings. Got dtype {y.dtype} instead."
+        )
+    y = y.astype(np.int64)
+    names = getattr(X, "classes", None)
+    if isinstance(names, (list, tuple)) and len(y):
+        if 0 <= y.min() and y.max() < len(names):
+            return y, list(names), {c: i for i, c in enumerate(names)}
+    labels: list[Any] = [int(c) for c in np.unique(y)]
+    return y, labels, {c: c for c in labels}
+
+
+def _fit_length(
+    idx: np.ndarray, plan: Plan, length: int, seed: int, epoch: int
+) -> tuple[np.ndarray, Plan]:
+    """An epoch's items cut or padded to ``length`` (``fixed_length=True``).
+
+    Too many synthetic rows: a random subset of them is kept, in plan order.
+    Too few: rows of the epoch's own plan are drawn again (originals when the
+    plan is empty). The choice comes from ``SeedSequence([seed, epoch, 1])``,
+    a stream apart from the plan's, so it is the same in every process.
+    """
+    n = len(idx) + len(plan)
+    if n == length:
+        return idx, plan
+    rng = np.random.default_rng(np.random.SeedSequence([seed, epoch, 1]))
+    if n > length:
+        n_syn = max(0, length - len(idx))
+        keep = np.sort(rng.choice(len(plan), size=n_syn, replace=False))
+        return idx[: length - n_syn], plan[keep]
+    extra = length - n
+    if len(plan):
+        again = rng.integers(0, len(plan), extra)
+        return idx, plan[np.concatenate([np.arange(len(plan)), again])]
+    return np.concatenate([idx, idx[rng.integers(0, len(idx), extra)]]), plan
+
+
+def _prefetching_loaders(dataset: ResampledDataset) -> bool:
+    """Whether a persistent-worker ``DataLoader`` over ``dataset`` prefetched.
+
+    A dataset cannot see the loaders built over it, so this asks the garbage
+    collector for the objects that refer to it (a ``DataLoader`` keeps it as
+    ``dataset``) and reads the state torch keeps for persistent workers: the
+    live iterator (``_iterator``) and how many batches it has requested
+    (``_send_idx``) and handed out (``_rcvd_idx``). Those are private
+    attributes of ``torch.utils.data``; if they change, this returns False
+    (no warning) rather than failing. It runs once per ``set_epoch`` call
+    (about 10 ms on a heap of a million objects).
+    """
+    loader_type = torch.utils.data.DataLoader
+    candidates = []
+    for ref in gc.get_referrers(dataset):
+        if isinstance(ref, loader_type):
+            candidates.append(ref)
+        elif isinstance(ref, dict) and ref.get("dataset") is dataset:
+            # Instance dictionaries that are real dicts (Python < 3.11 layout).
+            owners = gc.get_referrers(ref)
+            candidates += [r for r in owners if isinstance(r, loader_type)]
+    for loader in candidates:
+        if not getattr(loader, "persistent_workers", False):
+            continue
+        it = getattr(loader, "_iterator", None)
+        sent, received = getattr(it, "_send_idx", 0), getattr(it, "_rcvd_idx", 0)
+        if isinstance(sent, int) and isinstance(received, int) and sent > received:
+            return True
+    return False
 
 
 def epoch_arrays(ds: ResampledDataset, epoch: int, chunk_size: int | None = None):
@@ -419,6 +611,13 @@ class EpochArrays:
 
     The form :func:`pixsmote.train.fit` takes as online training data. It keeps
     the dataset as :attr:`dataset` (for its class counts and plan).
+
+    Parameters
+    ----------
+    dataset : ResampledDataset
+        The dataset whose epochs are materialised.
+    chunk_size : int, optional
+        Rows per chunk (see :func:`epoch_arrays`).
     """
 
     def __init__(self, dataset: ResampledDataset, chunk_size: int | None = None):

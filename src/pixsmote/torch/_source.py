@@ -11,13 +11,22 @@ until an item is produced; the conversion to a float tensor happens last, in
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
 
 from pixsmote.sampling import Plan, synthesize
 
-__all__ = ["ArraySource", "LazySource", "make_source", "to_float_tensor"]
+__all__ = [
+    "ArraySource",
+    "ItemReader",
+    "LazySource",
+    "make_source",
+    "tensor_images",
+    "to_float_tensor",
+]
 
 # Divisors that map stored integers to [0, 1]. Float images are taken as
 # already scaled.
@@ -62,7 +71,9 @@ class LazySource:
         # starting one for two images per item costs more than the decoding,
         # and DataLoader workers are the parallelism here.
         try:
-            params = inspect.signature(obj.read).parameters
+            params: Mapping[str, inspect.Parameter] = inspect.signature(
+                obj.read
+            ).parameters
         except (TypeError, ValueError):
             params = {}
         self._kw = {"jobs": 1} if "jobs" in params else {}
@@ -115,8 +126,81 @@ class LazySource:
         return synthesize(images, local_plan, out=out)
 
 
-def make_source(X):
-    """Wrap ``X`` (array or lazy reader) as a source; also return its labels."""
+class ItemReader:
+    """A map-style dataset of ``(image, label)`` items read as a lazy source.
+
+    What torchvision's ``ImageFolder`` (and any dataset with a ``targets``
+    attribute) is: ``dataset[i]`` gives an image (a PIL image, an array
+    ``(H, W[, C])`` or a tensor ``(C, H, W)``, the last put back to
+    ``(H, W, C)``) and its label; labels come from ``targets`` without reading
+    any image. The dataset's own ``transform`` runs on every read, so it should
+    be deterministic (neighbour features are computed from it once).
+    """
+
+    def __init__(self, dataset: Any):
+        self.dataset = dataset
+        self.y = _to_numpy(dataset.targets)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        return np.stack([_item_image(self.dataset[int(i)][0]) for i in indices])
+
+
+def _item_image(image: Any) -> np.ndarray:
+    if isinstance(image, torch.Tensor):
+        arr = image.detach().cpu().numpy()
+        # torchvision's ToTensor layout (C, H, W) back to the stored (H, W, C).
+        return arr.transpose(1, 2, 0) if arr.ndim == 3 else arr
+    return np.asarray(image)
+
+
+def _to_numpy(values: Any) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+# Tensor dtypes that have a numpy counterpart the samplers accept.
+_TENSOR_DTYPES = (torch.uint8, torch.float32, torch.float64)
+
+
+def tensor_images(X: torch.Tensor) -> np.ndarray:
+    """A tensor of images as the array a source holds (CPU, ``(N, H, W[, C])``).
+
+    A 4-D tensor whose dimension 1 is 1 or 3 is taken as ``(N, C, H, W)``, the
+    layout of ``torchvision.transforms.ToTensor`` and of models' inputs, and
+    copied once to ``(N, H, W, C)``; any other tensor keeps its layout and is
+    shared with numpy without a copy (on the CPU).
+    """
+    if X.dtype not in _TENSOR_DTYPES:
+        raise TypeError(
+            "X must hold uint8, float32 or float64 images. Got tensor dtype "
+            f"{X.dtype} instead."
+        )
+    arr = X.detach().cpu().numpy()
+    if arr.ndim == 4 and arr.shape[1] in (1, 3):
+        arr = np.ascontiguousarray(arr.transpose(0, 2, 3, 1))
+    return arr
+
+
+def make_source(X: Any) -> tuple[ArraySource | LazySource, Any]:
+    """Wrap ``X`` (array or lazy reader) as a source; also return its labels.
+
+    ``X`` may be an array, a tensor, a ``TensorDataset`` (images, labels), a
+    lazy reader (``read(indices)``) or a map-style dataset of
+    ``(image, label)`` items with a ``targets`` attribute.
+    """
+    if isinstance(X, torch.Tensor):
+        return make_source(tensor_images(X))[0], None
+    if isinstance(X, torch.utils.data.TensorDataset):
+        tensors = X.tensors
+        labels = _to_numpy(tensors[1]) if len(tensors) > 1 else None
+        return make_source(tensors[0])[0], labels
+    if not hasattr(X, "read") and hasattr(X, "targets") and hasattr(X, "__getitem__"):
+        reader = ItemReader(X)
+        return LazySource(reader), reader.y
     if isinstance(X, np.ndarray):
         if X.ndim not in (2, 3, 4):
             raise ValueError(
@@ -131,8 +215,9 @@ def make_source(X):
         return ArraySource(X), None
     if not (hasattr(X, "read") and hasattr(X, "__len__")):
         raise TypeError(
-            "X must be a numpy array of images or a dataset with __len__, labels "
-            f"(y) and read(indices). Got {type(X).__name__} instead."
+            "X must be a numpy array of images (or a tensor, a TensorDataset, a "
+            "dataset with targets and (image, label) items) or a dataset with "
+            f"__len__, labels (y) and read(indices). Got {type(X).__name__} instead."
         )
     labels = getattr(X, "y", None)
     if labels is None:

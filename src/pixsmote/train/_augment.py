@@ -346,6 +346,10 @@ class MixUp(_Mixer):
 
     Parameters
     ----------
+    image_size : (int, int)
+        ``(height, width)`` of the batches.
+    channels : int
+        Channels of the batches.
     alpha : float
         Beta concentration (1.0, the paper's CIFAR setting).
     p : float
@@ -484,6 +488,10 @@ class CutMix(_Mixer):
 
     Parameters
     ----------
+    image_size : (int, int)
+        ``(height, width)`` of the batches.
+    channels : int
+        Channels of the batches.
     alpha : float
         Beta concentration (1.0, as in the paper).
     p : float
@@ -567,7 +575,13 @@ AUGMENTATIONS.register("cutmix")(CutMix)
 
 def list_augmentations(pattern: str | None = None) -> list[str]:
     """Names of the registered augmentations, in registration order (optionally only
-    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return AUGMENTATIONS.names(pattern)
 
 

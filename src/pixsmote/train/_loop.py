@@ -57,6 +57,15 @@ def lr_at(fraction: float, peak: float, schedule: str = "cosine") -> float:
     ``onecycle``: linear warm-up from ``peak / 10`` to ``peak`` over the first
     30 %, then cosine to 0 (Smith's one-cycle policy, as in airbench).
     ``constant``: ``peak``.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of training done, in [0, 1].
+    peak : float
+        The peak learning rate.
+    schedule : {"cosine", "onecycle", "constant"}, default="cosine"
+        The schedule.
     """
     f = min(max(fraction, 0.0), 1.0)
     if schedule == "cosine":
@@ -405,6 +414,7 @@ def fit(
             bar.close()
 
     # ------------------------------------------------------------ test
+    assert best_state is not None  # the loop validates at least once
     net.load_state_dict(best_state)
     test_metrics = {
         name: _evaluate(net, Xt, Yt, n_classes, eval_batch_size)

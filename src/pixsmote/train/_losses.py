@@ -73,6 +73,13 @@ def class_balanced_weights(class_counts, beta: float) -> torch.Tensor:
 
     ``beta = 0`` gives equal weights (plain CE); ``beta -> 1`` tends to inverse
     frequency.
+
+    Parameters
+    ----------
+    class_counts : array-like of int
+        Training images per class.
+    beta : float
+        In [0, 1).
     """
     if not 0.0 <= beta < 1.0:
         raise UsageError(f"beta must be in [0, 1). Got {beta!r} instead.")
@@ -85,9 +92,19 @@ class Loss(nn.Module):
 
     Subclasses override :meth:`loss_matrix`. ``weight`` is a buffer (so
     ``.to(device)`` moves it) or ``None`` for equal weights.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    weight : Tensor, optional
+        Per-class weights; ``None`` for equal weights.
     """
 
     head_scale: float | None = None
+    # Buffers, declared for type checkers (nn.Module's __getattr__ is typed
+    # Tensor | Module).
+    weight: torch.Tensor | None
 
     def __init__(self, n_classes: int, weight: torch.Tensor | None = None):
         super().__init__()
@@ -149,6 +166,8 @@ class LogitAdjustedLoss(Loss):
     ``tau = 0`` is plain CE.
     """
 
+    log_prior: torch.Tensor  # a buffer
+
     def __init__(self, n_classes, class_counts, tau=1.0):
         super().__init__(n_classes)
         n = _counts(class_counts)
@@ -170,6 +189,9 @@ class LDAMLoss(Loss):
     re-weighting (DRW): equal weights until ``drw_start`` of training, then the
     class-balanced weights of Cui 2019 with ``beta``.
     """
+
+    margin: torch.Tensor  # buffers
+    drw_weight: torch.Tensor
 
     def __init__(
         self,
@@ -274,7 +296,13 @@ class _SmoothedCE(Loss):
 
 def list_losses(pattern: str | None = None) -> list[str]:
     """Names of the registered losses, in registration order (optionally only
-    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return LOSSES.names(pattern)
 
 
@@ -319,6 +347,19 @@ def mixed_loss(criterion, logits, y, y_b=None, lam=1.0) -> torch.Tensor:
 
     The loss of a mixed batch (mixup, CutMix) as in the papers' reference code;
     with ``y_b=None`` (or ``lam == 1``) just ``criterion(logits, y)``.
+
+    Parameters
+    ----------
+    criterion : callable
+        ``criterion(logits, y) -> loss``.
+    logits : Tensor
+        The model's outputs on the mixed batch.
+    y : Tensor
+        Labels of the first images.
+    y_b : Tensor, optional
+        Labels of the images mixed in.
+    lam : float, default=1.0
+        Weight of ``y``.
     """
     if y_b is None or lam >= 1.0:
         return criterion(logits, y)

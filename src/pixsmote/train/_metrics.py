@@ -28,7 +28,15 @@ def _as_numpy(a) -> np.ndarray:
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
-    """``(n_classes, n_classes)`` int64 counts, rows = true class, cols = predicted."""
+    """``(n_classes, n_classes)`` int64 counts, rows = true class, cols = predicted.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        True and predicted labels.
+    n_classes : int
+        Size of the matrix.
+    """
     t, p = _as_numpy(y_true).astype(np.int64), _as_numpy(y_pred).astype(np.int64)
     if t.shape != p.shape:
         raise DataError(

@@ -267,7 +267,13 @@ def googlenet(in_channels, n_classes, image_size, head_scale=None):
 
 def list_models(pattern: str | None = None) -> list[str]:
     """Names of the registered models, in registration order (optionally only
-    those matching the shell-style `pattern`, e.g. ``"*-ce"``)."""
+    those matching the shell-style `pattern`, e.g. ``"*-ce"``).
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return MODELS.names(pattern)
 
 
