@@ -37,15 +37,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
+from pixsmote.report import markdown_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = {"28x28": (28, 28), "64x64x3": (64, 64, 3)}
@@ -297,7 +296,7 @@ def _print_table(results, exponents, recall, targets):
         rows.append([s, "exponent", *[
             "-" if exponents[s][m] is None else f"{exponents[s][m]:.2f}"
             for m in METHODS]])
-    print(_common.markdown_table(headers, rows))
+    print(markdown_table(headers, rows))
     for s, r in recall.items():
         print(f"recall@5 {s} N={r['n']}: {r['recall_at_5']:.4f} "
               f"(exact {r['exact_s']:.2f} s, approx {r['approx_s']:.2f} s)")

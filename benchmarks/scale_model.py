@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_info, markdown_table, versions  # noqa: E402
+from _common import machine_info, versions  # noqa: E402
+from pixsmote.report import markdown_table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIDE = 224
