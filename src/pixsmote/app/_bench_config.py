@@ -62,6 +62,10 @@ class BenchConfig:
         steps in 2.2 s with one thread, 23 s with two).
     progress : bool
         Progress bars while training.
+    backbones : str, optional
+        Folder of the stage-1 cache (trained backbones that two-stage recipes
+        reuse); default ``<out>/_backbones``. Runs into several ``out``
+        folders may share one.
     title : str, optional
         Title of the report.
     """
@@ -84,6 +88,7 @@ class BenchConfig:
     threads: int | None = None
     progress: bool = True
     title: str | None = None
+    backbones: str | None = None
 
     # ------------------------------------------------------------------ derived
     def seed_list(self) -> list[int]:
@@ -180,6 +185,7 @@ _TOML_TYPES: dict[str, tuple[type, ...]] = {
     "threads": (int,),
     "progress": (bool,),
     "title": (str,),
+    "backbones": (str,),
 }
 
 

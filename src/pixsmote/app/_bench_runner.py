@@ -9,6 +9,8 @@ Layout of ``out``::
         metrics.csv                  one row per validation
         results.json                 test metrics of the best-validation epoch
       02-smote/seed-0/ ...
+      _backbones/<key>/            trained models a two-stage run can start
+                                   from (config ``backbones`` moves it)
       report.html, report.md, figures/
 
 Fairness: every recipe trains the same model for the same number of optimiser
@@ -39,6 +41,13 @@ from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
+from pixsmote.app._bench_stages import (
+    fit_settings,
+    recorded_aug_loss,
+    run_two_stage,
+    save_backbone,
+    stage1_key,
+)
 
 __all__ = [
     "BenchResult",
@@ -318,6 +327,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     os.replace(tmp, out / "bench.json")
 
     counts_before = data.counts().tolist()
+    backbones = Path(config.backbones) if config.backbones else out / "_backbones"
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
     balanced_first: dict[str, Balanced] = {}
@@ -330,8 +340,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     k = 0
     for recipe in recipes:
         folder = folders[recipe.label] = _recipe_dir(out, recipe)
-        aug = recipe.aug or config.aug
-        loss = recipe.loss or config.loss
+        aug, loss = recorded_aug_loss(recipe.stage1(), config)
         for seed in seeds:
             k += 1
             run_dir = folder / f"seed-{seed}"
@@ -355,6 +364,30 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 records.append(rec)
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: done already, skipped")
                 continue
+            common = {
+                "class_names": data.class_names,
+                "train_counts_before": counts_before,
+                "bench_data": data.descriptions,
+            }
+            if recipe.two_stage:
+                try:
+                    done = run_two_stage(
+                        recipe, seed, data=data, config=config, steps=steps,
+                        run_dir=run_dir, backbones=backbones, fit=fit,
+                        balance=balance_training, stage1_extra=common,
+                    )  # fmt: skip
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                    raise
+                records.append(
+                    RunRecord(
+                        recipe.label, seed, run_dir, "trained", done["time_s"],
+                        len(data.y),
+                    )  # fmt: skip
+                )
+                say(f"[{k}/{total}] {recipe.label} seed {seed}: " + _two_line(done))
+                continue
             try:
                 balanced = balance_training(recipe, data.X, data.y, seed)
             except BaseException:
@@ -365,37 +398,24 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 raise
             if seed == seeds[0]:
                 balanced_first[recipe.label] = balanced
-            train_data = balanced.epoch_data or (balanced.X, balanced.y)
             extra = {
+                **common,
                 "recipe": recipe.label,
                 "balancing": recipe.name,
                 "balancing_kind": recipe.spec.kind,
                 "sampler": recipe.spec.sampler,
                 "sampler_params": recipe.params,
-                "class_names": data.class_names,
-                "train_counts_before": counts_before,
+                "defer": recipe.defer,
                 "train_counts_after": data.counts(balanced.y).tolist(),
                 "n_synthetic": int(balanced.synthetic.sum()),
                 "resample_time_s": balanced.time_s,
-                "bench_data": data.descriptions,
+                "sampler_train_time_s": balanced.train_time_s,
             }
-            result = fit(
-                train_data,
-                (data.X_val, data.y_val),
-                n_classes=data.n_classes,
-                model=config.model,
-                aug=aug,
-                loss=loss,
-                steps=steps,
-                batch_size=config.batch_size,
-                lr=config.lr,
-                seed=seed,
-                device=config.device,
-                test_sets=data.tests,
-                out_dir=run_dir,
-                extra_config=extra,
-                progress=config.progress,
-            )
+            kw = fit_settings(recipe, balanced, data, config, steps, seed)
+            result = fit(**kw, out_dir=run_dir, extra_config=extra)
+            # Its kept model is a backbone two-stage recipes may start from.
+            key = stage1_key(recipe, seed, config, steps, data)
+            save_backbone(backbones, key, result)
             records.append(
                 RunRecord(
                     recipe.label,
@@ -410,7 +430,10 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
 
     # ------------------------------------------------------------ report
     for recipe in recipes:  # resumed recipes: redo the (cheap) first resampling
-        if recipe.label not in balanced_first:
+        # Not for two-stage recipes (they resample features, not images), nor
+        # for DeepSMOTE, whose resampling trains networks (about 2 minutes).
+        expensive = recipe.two_stage or recipe.spec.sampler == "deepsmote"
+        if recipe.label not in balanced_first and not expensive:
             balanced_first[recipe.label] = balance_training(
                 recipe, data.X, data.y, seeds[0]
             )
@@ -449,6 +472,19 @@ def _run_line(result) -> str:
     return ", ".join(parts)
 
 
+def _two_line(done: dict) -> str:
+    s1 = done["stage1"]
+    stage1 = "cached" if s1["cached"] else f"{s1['time_s']:.1f} s"
+    parts = [
+        f"stage 1 {stage1}",
+        f"stage 2 {done['stage2_time_s']:.1f} s",
+        f"val ACSA {100 * done['val'].get('acsa', float('nan')):.1f}%",
+    ]
+    for name, metrics in done["test"].items():
+        parts.append(f"{name} ACSA {100 * metrics.get('acsa', float('nan')):.1f}%")
+    return ", ".join(parts)
+
+
 def _figures_data(data: BenchData, balanced: dict[str, Balanced]):
     """Scatter and synthetic-grid inputs of :func:`pixsmote.report.write_report`."""
     scatter, grids = {}, {}
@@ -461,7 +497,7 @@ def _figures_data(data: BenchData, balanced: dict[str, Balanced]):
             if len(X_synth) != len(b.plan):
                 from pixsmote.sampling import synthesize
 
-                X_synth = synthesize(data.X, b.plan)
+                X_synth = (b.synthesize or synthesize)(data.X, b.plan)
             grids[label] = (data.X, b.plan, X_synth)
     return scatter, grids
 
