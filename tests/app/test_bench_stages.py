@@ -70,7 +70,8 @@ def test_two_stage_shares_its_backbone(tmp_path, monkeypatch):
 def test_one_stage_run_seeds_the_cache(tmp_path, monkeypatch):
     calls = _count_fits(monkeypatch)
     out = tmp_path / "c"
-    run_bench(_config(out, recipes=["ros", "crt:backbone=ros,head_epochs=2"]), echo=None)
+    recipes = ["ros", "crt:backbone=ros,head_epochs=2"]
+    run_bench(_config(out, recipes=recipes), echo=None)
     assert calls == ["ros"]
     res, _ = _results(out, "crt_backbone-ros_head_epochs-2")
     ros, _ = _results(out, "ros")
