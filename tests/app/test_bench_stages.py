@@ -83,10 +83,10 @@ def test_one_stage_run_seeds_the_cache(tmp_path, monkeypatch):
 def test_head_stage_leaves_the_backbone_bitwise(tmp_path):
     from pixsmote.app._bench_stages import load_backbone
 
-    out = tmp_path / "d"
-    run_bench(_config(out, recipes=["none"]), echo=None)
-    (key,) = [p.name for p in (out / "_backbones").iterdir()]
-    s1 = load_backbone(out / "_backbones", key)
+    out, cache = tmp_path / "d", tmp_path / "cache"
+    run_bench(_config(out, recipes=["none"], backbones=str(cache)), echo=None)
+    (key,) = [p.name for p in cache.iterdir()]
+    s1 = load_backbone(cache, key)
     before = {k: v.clone() for k, v in s1.model.state_dict().items()}
     from pixsmote.torch import feature_resampler
     from pixsmote.train import extract_features, retrain_head

@@ -10,7 +10,10 @@ Layout of ``out``::
         results.json                 test metrics of the best-validation epoch
       02-smote/seed-0/ ...
       _backbones/<key>/            trained models a two-stage run can start
-                                   from (config ``backbones`` moves it)
+                                   from (config ``backbones`` moves it; a
+                                   one-stage run stores its model there when
+                                   ``backbones`` is set or a two-stage recipe
+                                   of the bench starts from it)
       report.html, report.md, figures/
 
 Fairness: every recipe trains the same model for the same number of optimiser
@@ -328,6 +331,9 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
 
     counts_before = data.counts().tolist()
     backbones = Path(config.backbones) if config.backbones else out / "_backbones"
+    # One-stage runs store their model when a cache is named, or when a
+    # two-stage recipe of this bench starts from them.
+    as_backbone = {r.stage1().label for r in recipes if r.two_stage}
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
     balanced_first: dict[str, Balanced] = {}
@@ -414,8 +420,9 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
             kw = fit_settings(recipe, balanced, data, config, steps, seed)
             result = fit(**kw, out_dir=run_dir, extra_config=extra)
             # Its kept model is a backbone two-stage recipes may start from.
-            key = stage1_key(recipe, seed, config, steps, data)
-            save_backbone(backbones, key, result)
+            if config.backbones or recipe.label in as_backbone:
+                key = stage1_key(recipe, seed, config, steps, data)
+                save_backbone(backbones, key, result)
             records.append(
                 RunRecord(
                     recipe.label,
