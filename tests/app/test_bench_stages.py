@@ -147,3 +147,17 @@ def test_deepsmote_recipes_report_their_training_time(tmp_path):
     b = result.balanced["deepsmote:epochs=1"]
     X_syn = b.synthesize(result.data.X, b.plan)
     assert np.array_equal(X_syn, b.X[b.synthetic])  # decoded, not interpolated
+
+
+def test_a_dead_runs_lock_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from pixsmote.app._bench_stages import _training_lock
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    (tmp_path / ".k.lock").write_text(dead)
+    with _training_lock(tmp_path, "k"):
+        assert (tmp_path / ".k.lock").read_text() != dead
+    assert not (tmp_path / ".k.lock").exists()

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -266,28 +267,14 @@ def run_two_stage(
 
     stage1 = recipe.stage1()
     key = stage1_key(stage1, seed, config, steps, data)
-    s1 = load_backbone(backbones, key, config.device)
-    if s1 is None:
-        balanced = balance(stage1, data.X, data.y, seed)
-        kw = fit_settings(stage1, balanced, data, config, steps, seed)
-        extra = {
-            **stage1_extra,
-            "recipe": stage1.label,
-            "balancing": stage1.name,
-            "balancing_kind": stage1.spec.kind,
-            "sampler": stage1.spec.sampler,
-            "sampler_params": stage1.params,
-            "train_counts_after": data.counts(balanced.y).tolist(),
-            "n_synthetic": int(balanced.synthetic.sum()),
-            "resample_time_s": balanced.time_s,
-            "sampler_train_time_s": balanced.train_time_s,
-        }
-        res = fit(**kw, extra_config=extra)
-        save_backbone(backbones, key, res)
-        s1 = Stage1(
-            res.model, res.config, res.history, res.best_epoch, res.val, res.test,
-            res.time_s, cached=False,
-        )  # fmt: skip
+    with _training_lock(backbones, key):
+        s1 = load_backbone(backbones, key, config.device)
+        if s1 is None:
+            s1 = _train_stage1(
+                stage1, seed, key, data=data, config=config, steps=steps,
+                backbones=backbones, fit=fit, balance=balance,
+                stage1_extra=stage1_extra,
+            )  # fmt: skip
 
     t0 = time.perf_counter()
     head_epochs = recipe.head_epochs or DEFAULT_HEAD_EPOCHS
@@ -357,3 +344,80 @@ def run_two_stage(
     )
     writer.finish(config_out, **results)
     return {**results, "model": head.model}
+
+
+def _train_stage1(
+    stage1, seed, key, *, data, config, steps, backbones, fit, balance, stage1_extra
+) -> Stage1:
+    """Train a two-stage recipe's backbone and store it in the cache."""
+    balanced = balance(stage1, data.X, data.y, seed)
+    kw = fit_settings(stage1, balanced, data, config, steps, seed)
+    extra = {
+        **stage1_extra,
+        "recipe": stage1.label,
+        "balancing": stage1.name,
+        "balancing_kind": stage1.spec.kind,
+        "sampler": stage1.spec.sampler,
+        "sampler_params": stage1.params,
+        "defer": stage1.defer,
+        "train_counts_after": data.counts(balanced.y).tolist(),
+        "n_synthetic": int(balanced.synthetic.sum()),
+        "resample_time_s": balanced.time_s,
+        "sampler_train_time_s": balanced.train_time_s,
+    }
+    res = fit(**kw, extra_config=extra)
+    save_backbone(backbones, key, res)
+    return Stage1(
+        res.model, res.config, res.history, res.best_epoch, res.val, res.test,
+        res.time_s, cached=False,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _training_lock(root: Path, key: str, stale_s: float = 3 * 3600.0):
+    """Hold ``root/.<key>.lock`` while a backbone is looked up and trained.
+
+    Two-stage runs side by side (``benchmarks/study.py --jobs 2``) that need
+    the same backbone would otherwise both train it (a 3000-step small-cnn
+    run is about 9 minutes on one core); the second waits and then loads it.
+    A lock whose process (its pid is the file's content) is gone, or older
+    than `stale_s`, was left by a killed run and is taken over.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = root / f".{key}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, str(os.getpid()).encode())
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if _stale(lock, stale_s):
+                    lock.unlink()
+                    continue
+            time.sleep(1.0)
+    try:
+        yield
+    finally:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
+def _stale(lock: Path, stale_s: float) -> bool:
+    if time.time() - lock.stat().st_mtime > stale_s:
+        return True
+    try:
+        pid = int(lock.read_text() or 0)
+    except ValueError:
+        return False  # being written
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
