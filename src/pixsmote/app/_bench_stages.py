@@ -218,14 +218,16 @@ def load_backbone(root: Path, key: str, device=None) -> Stage1 | None:
     )
 
 
-def _evaluate(net, X, y, n_classes: int) -> dict:
-    """Metrics of a two-stage model on images (plus the plain CE loss)."""
+def _evaluate(net, X, y, n_classes: int, feats=None) -> dict:
+    """Metrics of a two-stage model on images (plus the plain CE loss);
+    `feats`: their penultimate features when already extracted (the backbone
+    is frozen, so they are the same)."""
     import torch
     import torch.nn.functional as F
 
     from pixsmote.train import compute_metrics, extract_features
 
-    feats = torch.from_numpy(extract_features(net, X))
+    feats = torch.from_numpy(extract_features(net, X) if feats is None else feats)
     device = next(net.parameters()).device
     with torch.no_grad():
         logits = net.fc(feats.to(device)).cpu()
@@ -294,7 +296,7 @@ def run_two_stage(
         seed=seed,
         resample=feature_resampler(recipe.name, seed=seed, **recipe.params),
     )
-    val = _evaluate(head.model, data.X_val, data.y_val, data.n_classes)
+    val = _evaluate(head.model, data.X_val, data.y_val, data.n_classes, val_feats)
     test = {
         name: _evaluate(head.model, Xt, yt, data.n_classes)
         for name, (Xt, yt) in data.tests.items()
