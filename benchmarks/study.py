@@ -91,7 +91,13 @@ def recipe_matrix(
     first_losses = ["logit-adjusted"]
     other_losses = [n for n in LOSSES if n not in ("ce", *first_losses)]
     samplers = [n for n in list_recipes("sampler") if n not in ALIASES]
-    other_samplers = [n for n in samplers if n not in ("ros", "rus", "smote")]
+    # DeepSMOTE trains networks per run (about 2 minutes): it is run in the
+    # confirmations that list it, not in the full matrix.
+    other_samplers = [
+        n
+        for n in samplers
+        if n not in ("ros", "rus", "smote") and not SAMPLERS[n].images_only
+    ]
     plan = [
         ("baseline", "none"),
         ("baseline", "ros"),
@@ -144,6 +150,12 @@ class Job:
     def out(self) -> Path:
         return self.root / self.split / f"split-{self.seed}"
 
+    @property
+    def backbones(self) -> Path:
+        """The stage-1 cache every seed and recipe of the section shares (its
+        keys hash the data, seed and settings, so they never collide)."""
+        return self.root / self.split / "_backbones"
+
     def run_dir(self) -> Path | None:
         """The run folder if a finished run of this recipe and seed exists."""
         from pixsmote.app import parse_recipe
@@ -175,6 +187,7 @@ class Job:
             "--seeds", f"{self.seed},",
             "--split-seed", str(self.seed),
             "--out", str(self.out.relative_to(ROOT)),
+            "--backbones", str(self.backbones.relative_to(ROOT)),
             "--no-progress",
         ]  # fmt: skip
 

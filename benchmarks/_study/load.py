@@ -34,6 +34,7 @@ __all__ = [
     "optional_json",
     "passes",
     "read_reported",
+    "extra_time",
     "recall_values",
 ]
 
@@ -142,7 +143,13 @@ def _load_runs(cfg: dict, results: Path):
     for split in cfg["splits"]:
         root = results / split
         runs = load_runs(root) if root.is_dir() else []
-        runs = [r for r in runs if r.results.get("test")]
+        # The stage-1 cache (<split>/_backbones) holds models, not runs.
+        runs = [
+            r
+            for r in runs
+            if r.results.get("test")
+            and (r.path is None or "_backbones" not in Path(r.path).parts)
+        ]
         table: dict[str, list[Run]] = defaultdict(list)
         for r in sorted(runs, key=lambda r: r.seed or 0):
             table[r.recipe].append(r)
@@ -157,6 +164,10 @@ def _load_runs(cfg: dict, results: Path):
 
 def _infer_group(recipe_label: str) -> str:
     r = parse_recipe(recipe_label)
+    if "defer=" in recipe_label:
+        return "deferred"
+    if r.spec.kind == "two-stage":
+        return "two-stage"
     if r.spec.kind == "none":
         return "loss" if r.loss else "baseline"
     if r.aug or r.loss:
@@ -213,6 +224,22 @@ def recall_values(runs: list[Run], test: str, c: int) -> list[float]:
         v = rec[c] if c < len(rec) else None
         out.append(100.0 * float(v) if v is not None else float("nan"))
     return out
+
+
+def extra_time(runs: list[Run]) -> str:
+    """The wall time a recipe spends beyond its training steps, mean over
+    runs: stage 2 of a two-stage recipe (feature extraction and head), the
+    training of a sampler's networks (DeepSMOTE); ``"–"`` for neither."""
+    parts = []
+    stage2 = [r.results.get("stage2_time_s") for r in runs]
+    stage2 = [float(v) for v in stage2 if v is not None]
+    if stage2:
+        parts.append(f"stage 2 {sum(stage2) / len(stage2):.0f} s")
+    nets = [r.config.get("sampler_train_time_s") for r in runs]
+    nets = [float(v) for v in nets if v]
+    if nets:
+        parts.append(f"networks {sum(nets) / len(nets):.0f} s")
+    return ", ".join(parts) or "–"
 
 
 def passes(run: Run) -> float:

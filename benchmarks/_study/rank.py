@@ -24,7 +24,9 @@ __all__ = [
     "figure_recipes",
     "headline_bests",
     "is_smote",
+    "is_synthetic",
     "order_by_mean",
+    "synthesis_vs_rest",
 ]
 
 Score = tuple[float, float, int]
@@ -41,7 +43,13 @@ GROUP_NAMES = {
     "online": "pixsmote online",
     "combination": "combination",
     "tuning": "SMOTE variant (tuning)",
+    "two-stage": "two-stage (head retrained)",
+    "deferred": "deferred rebalancing",
 }
+
+#: The goal of the learned-space study: the best synthesis recipe beats the
+#: best non-synthetic one by at least this many ACSA points.
+SYNTHESIS_MARGIN = 1.0
 #: The target set for the best pixsmote recipe on the official test set
 #: (docs/protocol.md), in % ACSA.
 TARGET_ACSA = 90.0
@@ -50,6 +58,47 @@ TARGET_ACSA = 90.0
 def is_smote(recipe: str) -> bool:
     """Not random over- or under-sampling (the samplers that copy or drop)."""
     return recipe.split(":")[0] not in ("ros", "rus")
+
+
+def is_synthetic(recipe: str) -> bool:
+    """Whether a recipe *synthesises* training data (images or features).
+
+    Synthetic: the SMOTE family in pixel space (offline, online and
+    imbalanced-learn's), ``feature-<sampler>`` and ``eos`` (synthetic
+    penultimate features), ``deepsmote`` and ``online-deepsmote`` (decoded
+    images), with any augmentation. Not synthetic: ``none`` and every
+    loss-side recipe (``ldam-drw`` included), ``ros``/``rus``, ``crt`` (real
+    features, whatever its backbone) and any deferred recipe (``:defer=``),
+    which the study counts among the baselines synthesis has to beat.
+    """
+    from pixsmote.app import parse_recipe
+    from pixsmote.sampling import SAMPLERS
+
+    r = parse_recipe(recipe)
+    if "defer=" in recipe or r.loss == "ldam-drw":
+        return False
+    kind = r.spec.kind
+    if kind == "imblearn":
+        return True
+    if kind == "two-stage":
+        return r.name != "crt"
+    if kind in ("sampler", "online"):
+        return bool(SAMPLERS[r.spec.sampler].synthetic)
+    return False
+
+
+def synthesis_vs_rest(
+    scores: Mapping[str, Score],
+) -> tuple[Best | None, Best | None, float | None]:
+    """The best synthetic and the best non-synthetic recipe (by mean, among
+    those with a finished run) and the gap between them in points (synthetic
+    minus non-synthetic; None unless both exist)."""
+    synth = {r: v for r, v in scores.items() if v[2] > 0 and is_synthetic(r)}
+    rest = {r: v for r, v in scores.items() if v[2] > 0 and not is_synthetic(r)}
+    a = max(synth.items(), key=lambda kv: kv[1][0]) if synth else None
+    b = max(rest.items(), key=lambda kv: kv[1][0]) if rest else None
+    gap = a[1][0] - b[1][0] if a and b else None
+    return a, b, gap
 
 
 def best_of(

@@ -13,6 +13,7 @@ from _study import rank, verdicts
 from _study.figures import Figures
 from _study.load import (
     Study,
+    extra_time,
     finished_run,
     label,
     metric_values,
@@ -228,7 +229,7 @@ def _tables(s: Study, say: Say, figures: Figures) -> dict:
                 rows.append(
                     [f"`{recipe}`", _kind(groups, recipe), str(len(runs))]
                     + [cell(metric_values(runs, test, k)) for k, _ in METRICS]
-                    + [cell([passes(r) for r in runs])]
+                    + [cell([passes(r) for r in runs]), extra_time(runs)]
                 )  # fmt: skip
             if deepsmote and reported and test in TESTS:
                 col = TESTS[test][1]
@@ -238,15 +239,21 @@ def _tables(s: Study, say: Say, figures: Figures) -> dict:
                     rows.append(
                         [f"{method} — **reported** by DeepSMOTE{star}",
                          "reported (ResNet-18)", "–"]
-                        + [f"{v:.2f}" for v in vals] + ["–", "–"]
+                        + [f"{v:.2f}" for v in vals] + ["–", "–", "–"]
                     )  # fmt: skip
-            header = ["recipe", "kind", "n", *[h for _, h in METRICS], "passes"]
+            header = [
+                "recipe", "kind", "n", *[h for _, h in METRICS], "passes", "extra time",
+            ]  # fmt: skip
             say(_table(header, rows, 2))
             say(
                 "\n`passes`: optimiser steps × batch size / training-set size after "
                 "balancing, i.e. how many times the run went over its own training "
                 "data. Every recipe gets the same steps, so recipes that grow the "
-                "training set see each image fewer times."
+                "training set see each image fewer times. `extra time`: wall time "
+                "beyond those steps, mean over seeds: stage 2 of a two-stage recipe "
+                "(features and head; its stage 1 is the step budget, trained once "
+                "per backbone and seed), the training of DeepSMOTE's networks "
+                "(part of its resampling time)."
             )
             if deepsmote and reported and test in TESTS:
                 if TESTS[test][1] == 1:
@@ -338,6 +345,7 @@ def _ranking_section(s: Study, say: Say, headline: dict):
         steps = cfg["splits"][section]["steps"]
         say(f"### `{section}` ({steps} steps per run)\n")
         say(ranking)
+        say(verdicts.synthesis_verdict(headline.get((section, "test"), {})))
         say(verdicts.reference(cfg, section, headline))
         table = by_split.get(section, {})
         say(verdicts.why(section, table, headline, groups, reported))

@@ -21,6 +21,7 @@ __all__ = [
     "overlap_excess",
     "overlap_section",
     "ranking",
+    "synthesis_verdict",
     "reference",
     "why",
 ]
@@ -30,6 +31,32 @@ def describe(best) -> str:
     r, (m, s, n) = best
     spread = f" ± {s:.1f}" if n > 1 else ""
     return f"`{r}` ({m:.1f}{spread} % ACSA, n = {n})"
+
+
+def synthesis_verdict(scores: dict) -> str:
+    """The study's goal in one paragraph: the best synthesis recipe against
+    the best non-synthetic one (none, ros, rus, loss-side, ``crt``, any
+    deferred recipe; :func:`rank.is_synthetic`), with the gap."""
+    synth, rest, gap = rank.synthesis_vs_rest(scores)
+    if synth is None or rest is None:
+        return ""
+    margin = rank.SYNTHESIS_MARGIN
+    text = (
+        f"\n**Best synthesis recipe vs best non-synthetic recipe**: "
+        f"{describe(synth)} vs {describe(rest)}: gap **{gap:+.1f} points**. "
+    )
+    if gap >= margin and rank.compare(synth, rest) == "better":
+        text += f"Synthesis wins by at least {margin:.1f} point, beyond seed noise."
+    elif gap >= margin:
+        text += (
+            f"Above the {margin:.1f}-point goal, but within seed noise or on too "
+            "few seeds to rank."
+        )
+    elif gap >= 0:
+        text += f"Synthesis is ahead, by less than the {margin:.1f}-point goal."
+    else:
+        text += "**A non-synthetic recipe wins.**"
+    return text
 
 
 def ranking(scores: dict, groups: dict) -> str:

@@ -83,7 +83,10 @@ CALLER_KEYS = ("recipe", "class_names", "train_counts_after")
 #: Keys of ``results.json``. ``recipe`` and ``class_names`` repeat
 #: ``config.json`` so that a reader of results alone can label the run;
 #: ``steps`` is the number of optimiser steps actually taken; ``val`` and each
-#: entry of ``test`` hold the metrics of the kept checkpoint.
+#: entry of ``test`` hold the metrics of the kept checkpoint. Two-stage runs
+#: add ``stage1`` (the backbone's own metrics, training time, whether it came
+#: from the cache), ``stage2`` (the head's best epoch and per-epoch history)
+#: and ``stage2_time_s`` (feature extraction plus head training).
 RESULTS_KEYS = (
     "recipe",
     "seed",
@@ -94,6 +97,9 @@ RESULTS_KEYS = (
     "steps",
     "val",
     "test",
+    "stage1",
+    "stage2",
+    "stage2_time_s",
 )
 
 

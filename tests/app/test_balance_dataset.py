@@ -193,3 +193,17 @@ def test_refusals(make_folder, tmp_path):
         balance(one, tmp_path / "o", "smote")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exists", "src"]
     assert (root / "a" / "000.png").exists()
+
+
+def test_deepsmote_balance_writes_decoded_images(tmp_path):
+    from pixsmote.sampling import get_sampler
+
+    ds = _arrays()
+    balance(ds, tmp_path / "out.npz", "deepsmote", k_neighbors=3, seed=2)
+    with np.load(tmp_path / "out.npz") as z:
+        X = z["X"]
+    sampler = get_sampler("deepsmote", k_neighbors=3, random_state=2)
+    X_res, _ = sampler.fit_resample(ds.X, ds.y)
+    np.testing.assert_array_equal(X, X_res)
+    # decoded by the networks, not interpolated from the parents' pixels
+    assert not np.array_equal(X[50:], synthesize(ds.X, sampler.plan_))

@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from _study import rank
 
 GROUPS = {
@@ -95,3 +97,41 @@ def test_advice_compares_smote_with_the_best_one_line_baseline():
     assert rank.advice({"ros": (80.0, 0.5, 3)}, GROUPS)[1:] == (None, None)
     # no baseline finished: SMOTE cannot be said to beat anything
     assert rank.advice({"smote": (80.0, 0.5, 3)}, GROUPS)[2] == "worse"
+
+
+def test_is_synthetic_classifies_the_learned_space_and_deferred_recipes():
+    synthetic = [
+        "smote", "borderline1", "svm-smote", "online-smote", "imblearn-smote",
+        "feature-smote", "feature-smote:backbone=ros", "eos", "eos:backbone=ros",
+        "deepsmote", "online-deepsmote:penalty_mode=released", "smote:aug=remix",
+    ]  # fmt: skip
+    not_synthetic = [
+        "none", "ros", "rus", "undersample", "none:loss=logit-adjusted",
+        "none:loss=ldam-drw", "crt", "crt:backbone=ros", "crt:backbone=smote",
+        "ros:defer=0.75", "smote:defer=0.75", "online-smote:defer=0.75",
+        "feature-smote:defer=0.5", "ros:aug=remix",
+    ]  # fmt: skip
+    assert [r for r in synthetic if not rank.is_synthetic(r)] == []
+    assert [r for r in not_synthetic if rank.is_synthetic(r)] == []
+
+
+def test_synthesis_vs_rest_states_the_gap():
+    from _study import verdicts
+
+    scores = {
+        "ros": (86.5, 0.9, 3),
+        "crt:backbone=ros": (87.1, 0.3, 3),
+        "smote:defer=0.75": (88.0, 0.3, 3),  # deferred: a baseline
+        "feature-smote": (87.6, 0.2, 3),
+        "eos": (90.0, math.nan, 0),  # no finished run
+    }
+    synth, rest, gap = rank.synthesis_vs_rest(scores)
+    assert synth[0] == "feature-smote" and rest[0] == "smote:defer=0.75"
+    assert gap == pytest.approx(-0.4)
+    text = verdicts.synthesis_verdict(scores)
+    assert "-0.4 points" in text and "non-synthetic recipe wins" in text
+    scores["eos"] = (89.5, 0.2, 3)
+    text = verdicts.synthesis_verdict(scores)
+    assert "`eos`" in text and "+1.5 points" in text and "Synthesis wins" in text
+    assert rank.synthesis_vs_rest({"ros": (80.0, 1.0, 3)})[2] is None
+    assert verdicts.synthesis_verdict({"ros": (80.0, 1.0, 3)}) == ""

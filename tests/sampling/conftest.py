@@ -4,13 +4,18 @@ from imblearn import combine, over_sampling, under_sampling
 
 from pixsmote.sampling import SAMPLERS
 
-#: imbalanced-learn's class of the same name, for every registered sampler.
+#: Registered samplers with an imbalanced-learn counterpart (DeepSMOTE has none;
+#: tests/torch/test_deepsmote.py covers it).
+IMBLEARN_NAMES = [n for n in SAMPLERS if n != "deepsmote"]
+
+#: imbalanced-learn's class of the same name, for each of them.
 IMBLEARN = {
     name: getattr(
         {"over": over_sampling, "under": under_sampling, "combine": combine}[spec.kind],
         spec.cls.__name__,
     )
     for name, spec in SAMPLERS.items()
+    if name in IMBLEARN_NAMES
 }
 
 

@@ -19,7 +19,11 @@ only parses, calls them and prints.
   :func:`online_train_data`) and ``imblearn-smote`` (imbalanced-learn on
   flattened uint8 pixels). A recipe string may override the bench's
   augmentation and loss and set sampler parameters:
-  ``"smote:aug=mixup,loss=focal,k_neighbors=3"``.
+  ``"smote:aug=mixup,loss=focal,k_neighbors=3"``. Two-stage recipes (``crt``,
+  ``eos``, ``feature-<sampler>``, option ``backbone=``) retrain the head on
+  resampled penultimate features of a cached backbone; ``defer=F`` on any
+  recipe trains the first fraction F of the steps on the imbalanced data
+  with plain cross-entropy (deferred rebalancing).
 * :class:`BenchConfig` / :func:`load_config` — the bench's settings, from the
   command line or a TOML file of the same keys (unknown keys are an error);
   :func:`resolve_data` — train / validation / test arrays in one label space;

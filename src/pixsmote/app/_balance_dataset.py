@@ -357,7 +357,10 @@ def balance(
         kept = sub[kept_sub[first]]
     synthetic = None
     if plan is not None and len(plan):
-        synthetic = _synthetic(X_sub, plan, sub, method)
+        # A sampler with its own synthesis (DeepSMOTE decodes latent codes)
+        # makes the pixels; the others interpolate them.
+        synth = getattr(sampler, "synthesize", synthesize)
+        synthetic = _synthetic(X_sub, plan, sub, method, synth)
     result = write_output(
         dataset, dst, kept,
         # only random over-sampling repeats an original
@@ -400,7 +403,9 @@ def _check_memory(dataset: Dataset, n: int, method: str) -> None:
         )
 
 
-def _synthetic(X: np.ndarray, plan: Plan, index: np.ndarray, method: str) -> Synthetic:
+def _synthetic(
+    X: np.ndarray, plan: Plan, index: np.ndarray, method: str, synth=synthesize
+) -> Synthetic:
     """The writer's view of ``synthesize(X, plan)``: provenance now, pixels later.
 
     `index` maps a row of `X` to its dataset index (the manifest names parents
@@ -410,7 +415,7 @@ def _synthetic(X: np.ndarray, plan: Plan, index: np.ndarray, method: str) -> Syn
 
     def chunks(step: int):
         for a in range(0, len(plan), step):
-            yield synthesize(X, plan[a : a + step])
+            yield synth(X, plan[a : a + step])
 
     return Synthetic(
         labels=np.asarray(plan.cls, dtype=np.int64),

@@ -36,7 +36,15 @@ class Balanced:
     epoch_data : callable or None
         ``epoch -> (X, y)`` for online recipes (epoch 0 gives `X`, `y`).
     time_s : float
-        Wall time of the (first) resampling.
+        Wall time of the (first) resampling, a sampler's training included
+        (DeepSMOTE's networks).
+    synthesize : callable or None
+        ``synthesize(X, plan)`` of the sampler when it makes its own pixels
+        (DeepSMOTE decodes latent codes); None: pixel interpolation,
+        :func:`pixsmote.sampling.synthesize`.
+    train_time_s : float
+        The part of `time_s` spent training the sampler's networks (0 for
+        samplers without any).
     """
 
     X: np.ndarray
@@ -45,6 +53,8 @@ class Balanced:
     plan: Any = None
     epoch_data: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
     time_s: float = 0.0
+    synthesize: Callable | None = None
+    train_time_s: float = 0.0
 
 
 def _pixsmote(name: str, params: dict, X, y, seed: int):
@@ -63,7 +73,15 @@ def _pixsmote(name: str, params: dict, X, y, seed: int):
     n_kept = len(sampler.sample_indices_)
     plan = getattr(sampler, "plan_", None)
     synthetic = np.arange(len(y_res)) >= n_kept
-    return np.asarray(X_res), np.asarray(y_res, dtype=np.int64), synthetic, plan
+    X_res, y_res = np.asarray(X_res), np.asarray(y_res, dtype=np.int64)
+    return X_res, y_res, synthetic, plan, sampler
+
+
+def _own_synthesis(sampler):
+    """A sampler's own ``synthesize`` and its training time, if it has them."""
+    history = getattr(sampler, "history_", None) or []
+    train_s = float(sum(h.get("time_s", 0.0) for h in history))
+    return getattr(sampler, "synthesize", None), train_s
 
 
 def _imblearn(params: dict, X, y, seed: int):
@@ -108,9 +126,12 @@ def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params
 
     Returns
     -------
-    pixsmote.torch.EpochArrays
+    pixsmote.torch.EpochArrays or pixsmote.torch.DeepSMOTEEpochs
         A callable ``epoch -> (X_epoch uint8, y_epoch int64)`` with a fresh plan
         per epoch; its ``dataset`` attribute is the ``ResampledDataset``.
+        ``online-deepsmote`` gives a :class:`~pixsmote.torch.DeepSMOTEEpochs`
+        (networks trained once, each epoch's plan decoded; its ``plan(epoch)``
+        and ``sampler`` describe it).
 
     Examples
     --------
@@ -125,7 +146,7 @@ def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params
     ((60, 8, 8), dtype('uint8'), [30, 30])
     """
     from pixsmote.sampling import get_sampler
-    from pixsmote.torch import EpochArrays, ResampledDataset
+    from pixsmote.torch import DeepSMOTEEpochs, EpochArrays, ResampledDataset
 
     recipes = list_online_recipes()
     if recipe not in recipes:
@@ -133,6 +154,8 @@ def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params
     sampler = get_sampler(
         recipe[len(ONLINE_PREFIX) :], random_state=seed, **sampler_params
     )
+    if hasattr(sampler, "decode"):  # DeepSMOTE: plans are decoded, not mixed
+        return DeepSMOTEEpochs(X, y, sampler, seed=seed)
     return EpochArrays(ResampledDataset(X, y, sampler=sampler, seed=seed))
 
 
@@ -162,22 +185,36 @@ def balance_training(
     if spec.kind == "imblearn":
         X_res, y_res, synthetic, plan = _imblearn(recipe.params, X, y, seed)
         return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
+    if spec.kind == "two-stage":
+        raise UsageError(
+            f"A two-stage recipe trains on its backbone's data: balance "
+            f"recipe.stage1() instead. Got {recipe.label!r} instead."
+        )
     if spec.kind == "sampler":
         assert spec.sampler is not None  # a "sampler" recipe names its sampler
-        X_res, y_res, synthetic, plan = _pixsmote(
+        X_res, y_res, synthetic, plan, sampler = _pixsmote(
             spec.sampler, recipe.params, X, y, seed
         )
-        return Balanced(X_res, y_res, synthetic, plan, None, time.perf_counter() - t0)
+        synth, train_s = _own_synthesis(sampler)
+        elapsed = time.perf_counter() - t0
+        return Balanced(
+            X_res, y_res, synthetic, plan, None, elapsed, synth, train_s
+        )  # fmt: skip
     # online: pixsmote.torch draws a fresh plan each epoch from (seed, epoch),
     # reusing one neighbour graph; epoch 0 is built now for the report and the
     # class counts, and handed to the training loop without being rebuilt.
     arrays = online_train_data(spec.name, X, y, seed=seed, **recipe.params)
     X0, y0 = arrays(0)
-    idx, plan = arrays.dataset.epoch_plan(0)
+    if hasattr(arrays, "dataset"):
+        idx, plan = arrays.dataset.epoch_plan(0)
+        synth, train_s = None, 0.0
+    else:  # DeepSMOTEEpochs: every original, then epoch 0's decoded plan
+        idx, plan = np.arange(len(y)), arrays.plan(0)
+        synth, train_s = _own_synthesis(arrays.sampler)
     elapsed = time.perf_counter() - t0
     synthetic = np.arange(len(y0)) >= len(idx)
 
     def epoch_data(epoch: int) -> tuple[np.ndarray, np.ndarray]:
         return (X0, y0) if epoch == 0 else arrays(epoch)
 
-    return Balanced(X0, y0, synthetic, plan, epoch_data, elapsed)
+    return Balanced(X0, y0, synthetic, plan, epoch_data, elapsed, synth, train_s)

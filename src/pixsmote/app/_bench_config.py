@@ -63,6 +63,10 @@ class BenchConfig:
     progress : bool or None
         Progress bars while training (None: when stderr is a terminal; a
         plain line per finished run is printed either way).
+    backbones : str, optional
+        Folder of the stage-1 cache (trained backbones that two-stage recipes
+        reuse); default ``<out>/_backbones``. Runs into several ``out``
+        folders may share one.
     title : str, optional
         Title of the report.
     """
@@ -85,6 +89,7 @@ class BenchConfig:
     threads: int | None = None
     progress: bool | None = None
     title: str | None = None
+    backbones: str | None = None
 
     # ------------------------------------------------------------------ derived
     def seed_list(self) -> list[int]:
@@ -216,6 +221,7 @@ _TOML_TYPES: dict[str, tuple[type, ...]] = {
     "threads": (int,),
     "progress": (bool,),
     "title": (str,),
+    "backbones": (str,),
 }
 
 

@@ -15,9 +15,14 @@ logit-adjusted, LDAM-DRW) is given the counts of the training set it sees: after
 a sampler those are balanced and the loss reduces to cross-entropy, so such a
 loss belongs with ``none``; ``focal`` does not read them.
 
-``aug`` and ``loss`` are the only training options a recipe may override; every
-other key goes to the sampler (checked against its parameters). The model, the
-number of optimiser steps and the seeds are never per recipe.
+``aug`` and ``loss`` are the training options a recipe may override; ``defer``
+(any recipe), ``backbone`` and ``head_epochs`` (two-stage recipes) say how it is
+trained; every other key goes to the sampler (checked against its parameters).
+The model, the number of optimiser steps and the seeds are never per recipe::
+
+    smote:defer=0.75                    # imbalanced data, plain CE, for the
+                                        # first 75 % of the steps (Cao 2019)
+    crt:backbone=ros,head_epochs=10     # two-stage: a ros backbone, then cRT
 
 =====================  ======================================================
 ``none``               no balancing: the imbalanced training set as it is
@@ -31,6 +36,14 @@ number of optimiser steps and the seeds are never per recipe.
 ``imblearn-smote``     imbalanced-learn's ``SMOTE`` on the flattened uint8
                        pixels, the way users call it today (no cast to float:
                        its uint8 arithmetic wraps around)
+``crt``                two-stage (Kang et al., ICLR 2020): a backbone trained
+                       for the step budget (``backbone=``, default ``none``),
+                       then its head re-initialised and trained alone on
+                       class-balanced real penultimate features
+``eos``                two-stage, the head trained on real plus EOS features
+                       (Dablain et al. 2022: enemy-directed interpolation)
+``feature-<sampler>``  two-stage, the head trained on real plus that sampler's
+                       synthetic features, a fresh plan every head epoch
 =====================  ======================================================
 """
 
@@ -61,6 +74,16 @@ ONLINE_PREFIX = "online-"
 #: Keys of a recipe string that override the bench's training settings.
 TRAINING_KEYS = ("aug", "loss")
 
+#: Keys of a recipe string that say how it is trained (not sampler parameters).
+SCHEDULE_KEYS = ("backbone", "head_epochs", "defer")
+
+#: Two-stage recipes: ``crt``, ``eos`` and this prefix plus a synthetic
+#: sampler's registry name.
+FEATURE_PREFIX = "feature-"
+
+#: Head epochs of a two-stage recipe unless it sets ``head_epochs``.
+DEFAULT_HEAD_EPOCHS = 10
+
 
 @dataclass(frozen=True)
 class RecipeSpec:
@@ -70,12 +93,15 @@ class RecipeSpec:
     ----------
     name : str
         Registry name, as written in ``--recipes``.
-    kind : {"none", "sampler", "online", "imblearn"}
+    kind : {"none", "sampler", "online", "imblearn", "two-stage"}
         ``none``: no balancing; ``sampler``: a pixsmote sampler applied once
         before training; ``online``: a pixsmote sampler applied afresh every
-        epoch; ``imblearn``: imbalanced-learn's SMOTE on flattened pixels.
+        epoch; ``imblearn``: imbalanced-learn's SMOTE on flattened pixels;
+        ``two-stage``: a backbone recipe, then the head retrained on
+        resampled penultimate features (``crt``, ``eos``, ``feature-*``).
     sampler : str or None
-        The :data:`~pixsmote.sampling.SAMPLERS` name (``sampler``/``online``).
+        The :data:`~pixsmote.sampling.SAMPLERS` name (``sampler``/``online``,
+        and ``feature-<sampler>``).
     summary : str
         One line for listings and reports.
     """
@@ -103,6 +129,25 @@ def _build_registry() -> Registry:
             summary = f"{spec.summary}, a fresh plan every epoch"
             recipes.add(online, RecipeSpec(online, "online", name, summary))
     recipes.add(
+        "crt",
+        RecipeSpec(
+            "crt", "two-stage", None,
+            "two-stage: head retrained on class-balanced real features (cRT)",
+        ),
+    )  # fmt: skip
+    recipes.add(
+        "eos",
+        RecipeSpec(
+            "eos", "two-stage", None,
+            "two-stage: head retrained on real + EOS features (Dablain 2022)",
+        ),
+    )  # fmt: skip
+    for name, spec in SAMPLERS.items():
+        if spec.synthetic and not spec.images_only:
+            feat = FEATURE_PREFIX + name
+            summary = f"two-stage: head retrained on real + {spec.summary} features"
+            recipes.add(feat, RecipeSpec(feat, "two-stage", name, summary))
+    recipes.add(
         "imblearn-smote",
         RecipeSpec(
             "imblearn-smote",
@@ -127,7 +172,7 @@ def list_recipes(kind: str | None = None, pattern: str | None = None) -> list[st
 
     Parameters
     ----------
-    kind : {"none", "sampler", "online", "imblearn"}, optional
+    kind : {"none", "sampler", "online", "imblearn", "two-stage"}, optional
         Only the recipes of this kind (see :class:`RecipeSpec`).
     pattern : str, optional
         Only names matching this shell-style pattern (e.g. ``"*smote*"``).
@@ -161,6 +206,14 @@ class Recipe:
     params : dict
         Sampler parameters (for ``imblearn-smote``, imbalanced-learn's SMOTE
         parameters).
+    defer : float or None
+        Deferred rebalancing: the fraction of the steps trained first on the
+        imbalanced data with plain cross-entropy (None: no deferral).
+    backbone : str or None
+        Two-stage recipes: the recipe whose training is stage 1 (None:
+        ``none``).
+    head_epochs : int or None
+        Two-stage recipes: the head's epochs (None: 10).
     """
 
     label: str
@@ -168,11 +221,32 @@ class Recipe:
     aug: str | None = None
     loss: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    defer: float | None = None
+    backbone: str | None = None
+    head_epochs: int | None = None
 
     @property
     def name(self) -> str:
         """The registered recipe name (without overrides)."""
         return self.spec.name
+
+    @property
+    def two_stage(self) -> bool:
+        """Whether stage 2 retrains the head on resampled features."""
+        return self.spec.kind == "two-stage"
+
+    def stage1(self) -> Recipe:
+        """The recipe whose training is this one's stage 1 (itself if it has
+        one stage): the backbone with this recipe's ``aug``, ``loss`` and
+        ``defer``."""
+        if not self.two_stage:
+            return self
+        parts = [f"{k}={v}" for k, v in (("aug", self.aug), ("loss", self.loss))]
+        parts = [p for p in parts if not p.endswith("=None")]
+        if self.defer is not None:
+            parts.append(f"defer={self.defer}")
+        text = self.backbone or "none"
+        return parse_recipe(text + (":" + ",".join(parts) if parts else ""))
 
     @property
     def slug(self) -> str:
@@ -245,15 +319,56 @@ def parse_recipe(text: str) -> Recipe:
     aug = overrides.pop("aug", None)
     loss = overrides.pop("loss", None)
     _check_training_names(aug, loss)
+    schedule = {k: overrides.pop(k) for k in SCHEDULE_KEYS if k in overrides}
+    defer, backbone, head_epochs = _check_schedule(spec, schedule, text)
     params = overrides
     if params:
         _check_sampler_params(spec, params, text)
     label = name
     parts = [f"{k}={v}" for k, v in (("aug", aug), ("loss", loss)) if v is not None]
     parts += [f"{k}={v}" for k, v in params.items()]
+    parts += [f"{k}={v}" for k, v in schedule.items()]
     if parts:
         label += ":" + ",".join(parts)
-    return Recipe(label, spec, aug, loss, params)
+    return Recipe(label, spec, aug, loss, params, defer, backbone, head_epochs)
+
+
+def _check_schedule(spec: RecipeSpec, schedule: dict, text: str):
+    """``defer``, ``backbone`` and ``head_epochs`` of a recipe string, checked."""
+    defer = schedule.get("defer")
+    if defer is not None and (
+        isinstance(defer, bool)
+        or not isinstance(defer, int | float)
+        or not 0 <= defer < 1
+    ):
+        raise UsageError(
+            f"defer must be a fraction of the steps in [0, 1). Got {defer!r} in "
+            f"{text!r} instead."
+        )
+    backbone = schedule.get("backbone")
+    head_epochs = schedule.get("head_epochs")
+    if (backbone is not None or head_epochs is not None) and spec.kind != "two-stage":
+        raise UsageError(
+            f"backbone= and head_epochs= are options of the two-stage recipes "
+            f"({list_recipes('two-stage')[:3]}...). Got them in {text!r} instead."
+        )
+    if backbone is not None:
+        backbone = str(backbone)
+        if backbone not in RECIPES or RECIPES[backbone].kind == "two-stage":
+            one_stage = [n for n in RECIPES if RECIPES[n].kind != "two-stage"]
+            raise UsageError(
+                f"backbone must be a one-stage recipe. Expected one of {one_stage}. "
+                f"Got {backbone!r} in {text!r} instead."
+            )
+    if head_epochs is not None and (
+        isinstance(head_epochs, bool) or not isinstance(head_epochs, int)
+        or head_epochs < 1
+    ):  # fmt: skip
+        raise UsageError(
+            f"head_epochs must be a positive integer. Got {head_epochs!r} in "
+            f"{text!r} instead."
+        )
+    return (None if defer in (None, 0) else float(defer)), backbone, head_epochs
 
 
 def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
@@ -316,6 +431,16 @@ def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
             f"Recipe 'none' takes only aug= and loss= overrides. Got "
             f"{sorted(params)} in {text!r} instead."
         )
+    if spec.kind == "two-stage":
+        from pixsmote.torch import feature_resampler
+
+        if "random_state" in params:
+            raise UsageError(
+                f"A recipe's random_state comes from the run's seed. Got {text!r} "
+                "instead."
+            )
+        feature_resampler(spec.name, seed=0, **params)
+        return
     if spec.kind == "imblearn":
         from imblearn.over_sampling import SMOTE
 

@@ -9,6 +9,11 @@ Layout of ``out``::
         metrics.csv                  one row per validation
         results.json                 test metrics of the best-validation epoch
       02-smote/seed-0/ ...
+      _backbones/<key>/            trained models a two-stage run can start
+                                   from (config ``backbones`` moves it; a
+                                   one-stage run stores its model there when
+                                   ``backbones`` is set or a two-stage recipe
+                                   of the bench starts from it)
       report.html, report.md, figures/
 
 Fairness: every recipe trains the same model for the same number of optimiser
@@ -40,7 +45,14 @@ from pixsmote.app._bench_balance import Balanced, balance_training
 from pixsmote.app._bench_config import DEFAULT_STEPS, BenchConfig
 from pixsmote.app._bench_data import BenchData, resolve_data
 from pixsmote.app._bench_recipes import Recipe
-from pixsmote.data import check_run_folder, read_marker, show_progress, write_marker
+from pixsmote.app._bench_stages import (
+    fit_settings,
+    recorded_aug_loss,
+    run_two_stage,
+    save_backbone,
+    stage1_key,
+)
+from pixsmote.data import check_run_folder, read_marker, write_marker
 
 __all__ = [
     "BenchResult",
@@ -335,7 +347,9 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     # bench now, not after the recipes before it ran.
     balanced_first: dict[str, Balanced] = {}
     for recipe in recipes:
-        balanced_first[recipe.label] = _balance(recipe, data, seeds[0])
+        # Two-stage recipes resample features after training, not images.
+        if not recipe.two_stage:
+            balanced_first[recipe.label] = _balance(recipe, data, seeds[0])
     command = command or command_line(config, steps)
     bench_info = {
         "command": command,
@@ -354,6 +368,10 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     os.replace(tmp, out / "bench.json")
 
     counts_before = data.counts().tolist()
+    backbones = Path(config.backbones) if config.backbones else out / "_backbones"
+    # One-stage runs store their model when a cache is named, or when a
+    # two-stage recipe of this bench starts from them.
+    as_backbone = {r.stage1().label for r in recipes if r.two_stage}
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
     folders: dict[str, Path] = {}
@@ -365,8 +383,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     k = 0
     for recipe in recipes:
         folder = folders[recipe.label] = _recipe_dir(out, recipe)
-        aug = recipe.aug or config.aug
-        loss = recipe.loss or config.loss
+        aug, loss = recorded_aug_loss(recipe.stage1(), config)
         for seed in seeds:
             k += 1
             run_dir = folder / f"seed-{seed}"
@@ -390,6 +407,30 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 records.append(rec)
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: done already, skipped")
                 continue
+            common = {
+                "class_names": data.class_names,
+                "train_counts_before": counts_before,
+                "bench_data": data.descriptions,
+            }
+            if recipe.two_stage:
+                try:
+                    done = run_two_stage(
+                        recipe, seed, data=data, config=config, steps=steps,
+                        run_dir=run_dir, backbones=backbones, fit=fit,
+                        balance=balance_training, stage1_extra=common,
+                    )  # fmt: skip
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                    raise
+                records.append(
+                    RunRecord(
+                        recipe.label, seed, run_dir, "trained", done["time_s"],
+                        len(data.y),
+                    )  # fmt: skip
+                )
+                say(f"[{k}/{total}] {recipe.label} seed {seed}: " + _two_line(done))
+                continue
             try:
                 if seed == seeds[0]:
                     balanced = balanced_first[recipe.label]
@@ -401,37 +442,25 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only succeeds if nothing was written
                 raise
-            train_data = balanced.epoch_data or (balanced.X, balanced.y)
             extra = {
+                **common,
                 "recipe": recipe.label,
                 "balancing": recipe.name,
                 "balancing_kind": recipe.spec.kind,
                 "sampler": recipe.spec.sampler,
                 "sampler_params": recipe.params,
-                "class_names": data.class_names,
-                "train_counts_before": counts_before,
+                "defer": recipe.defer,
                 "train_counts_after": data.counts(balanced.y).tolist(),
                 "n_synthetic": int(balanced.synthetic.sum()),
                 "resample_time_s": balanced.time_s,
-                "bench_data": data.descriptions,
+                "sampler_train_time_s": balanced.train_time_s,
             }
-            result = fit(
-                train_data,
-                (data.X_val, data.y_val),
-                n_classes=data.n_classes,
-                model=config.model,
-                aug=aug,
-                loss=loss,
-                steps=steps,
-                batch_size=config.batch_size,
-                lr=config.lr,
-                seed=seed,
-                device=config.device,
-                test_sets=data.tests,
-                out_dir=run_dir,
-                extra_config=extra,
-                progress=show_progress(config.progress),
-            )
+            kw = fit_settings(recipe, balanced, data, config, steps, seed)
+            result = fit(**kw, out_dir=run_dir, extra_config=extra)
+            # Its kept model is a backbone two-stage recipes may start from.
+            if config.backbones or recipe.label in as_backbone:
+                key = stage1_key(recipe, seed, config, steps, data)
+                save_backbone(backbones, key, result)
             records.append(
                 RunRecord(
                     recipe.label,
@@ -493,6 +522,19 @@ def _run_line(result) -> str:
     return ", ".join(parts)
 
 
+def _two_line(done: dict) -> str:
+    s1 = done["stage1"]
+    stage1 = "cached" if s1["cached"] else f"{s1['time_s']:.1f} s"
+    parts = [
+        f"stage 1 {stage1}",
+        f"stage 2 {done['stage2_time_s']:.1f} s",
+        f"val ACSA {100 * done['val'].get('acsa', float('nan')):.1f}%",
+    ]
+    for name, metrics in done["test"].items():
+        parts.append(f"{name} ACSA {100 * metrics.get('acsa', float('nan')):.1f}%")
+    return ", ".join(parts)
+
+
 def _figures_data(data: BenchData, balanced: dict[str, Balanced]):
     """Scatter and synthetic-grid inputs of :func:`pixsmote.report.write_report`."""
     scatter, grids = {}, {}
@@ -505,7 +547,7 @@ def _figures_data(data: BenchData, balanced: dict[str, Balanced]):
             if len(X_synth) != len(b.plan):
                 from pixsmote.sampling import synthesize
 
-                X_synth = synthesize(data.X, b.plan)
+                X_synth = (b.synthesize or synthesize)(data.X, b.plan)
             grids[label] = (data.X, b.plan, X_synth)
     return scatter, grids
 

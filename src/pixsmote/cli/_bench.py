@@ -132,6 +132,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     io.add_argument("--out", metavar="DIR", help="output folder (default runs/bench)")
     io.add_argument("--title", help="report title")
     io.add_argument(
+        "--backbones",
+        metavar="DIR",
+        help="stage-1 cache: trained backbones two-stage recipes reuse "
+        "(default OUT/_backbones)",
+    )
+    io.add_argument(
         "--config", metavar="FILE", help="TOML file with the same keys as the options"
     )
     p.set_defaults(run=run, epilog_text=_epilog)
@@ -157,6 +163,7 @@ _FIELDS = (
     "out",
     "title",
     "progress",
+    "backbones",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 from pixsmote._errors import UsageError
@@ -31,8 +32,10 @@ class SamplerSpec:
     ----------
     name : str
         Registry name (CLI ``--method``, bench recipe).
-    cls : type
-        The sampler class.
+    factory : type or str
+        The sampler class, or ``"module:attribute"`` naming it, imported on
+        first use of :attr:`cls` (:class:`~pixsmote.torch.DeepSMOTE` needs
+        PyTorch, which this package never imports).
     params : dict
         Constructor arguments that distinguish this entry (e.g. ``kind``).
     kind : {"over", "under", "combine"}
@@ -44,15 +47,33 @@ class SamplerSpec:
         Whether it only needs the classes it oversamples (callers may pass just
         those, with a dict ``sampling_strategy``).
     summary : str
+    images_only : bool
+        Whether it needs ``(N, H, W[, C])`` images (not feature vectors): no
+        ``feature-<name>`` recipe.
     """
 
     name: str
-    cls: type
+    factory: type | str
     params: dict = field(default_factory=dict)
     kind: str = "over"
     synthetic: bool = True
     class_local: bool = False
     summary: str = ""
+    images_only: bool = False
+
+    @property
+    def cls(self) -> type:
+        """The sampler class (imported now if the entry names it by a string)."""
+        if isinstance(self.factory, type):
+            return self.factory
+        module, _, attr = self.factory.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ImportError as exc:
+            raise UsageError(
+                f"Sampler {self.name!r} needs {exc.name!r} (pip install "
+                f"'pixsmote[torch]'). Got an environment without it instead."
+            ) from None
 
 
 _SPECS = [
@@ -98,6 +119,13 @@ _SPECS = [
         SMOTETomek,
         kind="combine",
         summary="SMOTE + Tomek links (Batista 2003)",
+    ),
+    SamplerSpec(
+        "deepsmote",
+        "pixsmote.torch:DeepSMOTE",
+        kind="over",
+        summary="DeepSMOTE: SMOTE in an autoencoder's latent space (Dablain 2022)",
+        images_only=True,
     ),
 ]
 

@@ -22,6 +22,7 @@ import torch
 from numpy.typing import ArrayLike
 from sklearn.base import clone
 
+from pixsmote._errors import UsageError
 from pixsmote.sampling import (
     FixedDrawer,
     ImageSamplerMixin,
@@ -298,6 +299,15 @@ class ResampledDataset(torch.utils.data.Dataset):
         if sampler is None:
             self._drawer = FixedDrawer(np.arange(self.n_original), Plan.empty(np.int64))
             return
+        if hasattr(sampler, "synthesize") and hasattr(sampler, "decode"):
+            # Its synthetic images are decoded by trained networks, not
+            # interpolated per item from two rows, which is what this dataset
+            # serves; DeepSMOTEEpochs is its online form.
+            raise UsageError(
+                "ResampledDataset synthesises items by pixel interpolation; "
+                "DeepSMOTE decodes latent codes: use pixsmote.torch.DeepSMOTEEpochs "
+                f"(the online-deepsmote recipe). Got {type(sampler).__name__} instead."
+            )
         if not isinstance(sampler, ImageSamplerMixin):
             raise TypeError(
                 "sampler must be a pixsmote sampler (e.g. pixsmote.SMOTE()), a "

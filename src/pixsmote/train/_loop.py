@@ -149,6 +149,12 @@ def fit(
     loss_kw: Mapping[str, Any] | None = None,
     eval_batch_size: int = 1024,
     eval_every: int | None = None,
+    original_counts: np.ndarray | list[int] | None = None,
+    switch_step: int | None = None,
+    train_data_after: tuple[np.ndarray, np.ndarray] | Callable[[int], tuple]
+    | None = None,
+    loss_after: str | None = None,
+    aug_after: str | None = None,
 ) -> FitResult:
     """Train a classifier, keep the best epoch by validation ACSA, test it.
 
@@ -213,6 +219,22 @@ def fit(
         (random under-sampling: 360 images are 2 steps) do not spend most of
         the run validating -- measured: 600 steps of ``rus`` on
         fmnist-deepsmote took 843 s validating after each of its 300 epochs.
+    original_counts : sequence of int, optional
+        Class counts of the training set *before* any resampling, given to
+        the augmentations that read them (:class:`~pixsmote.train.Remix`,
+        whose rule is about the original imbalance: on balanced data it
+        reduces to mixup). Default: the counts of the first training data.
+    switch_step : int, optional
+        Deferred rebalancing (DRW/DRS, Cao et al., NeurIPS 2019): steps
+        ``[0, switch_step)`` train on ``train_data`` with ``loss`` and
+        ``aug``; from ``switch_step`` on, on ``train_data_after`` with
+        ``loss_after`` and ``aug_after`` (each defaults to the first phase's).
+        One learning-rate schedule runs over all the steps; the epoch in
+        progress ends at the switch, and an online ``train_data_after`` is
+        called with epochs counted from the switch (0 first). Needs
+        ``steps``; ``0 <= switch_step < steps``.
+    train_data_after, loss_after, aug_after
+        The second phase's data, loss and augmentation (see ``switch_step``).
 
     Returns
     -------
@@ -247,6 +269,7 @@ def fit(
         class_counts=class_counts,
     )
     lr_at(0.0, lr, schedule)  # validates the schedule name
+    _check_switch(switch_step, steps)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     s_init, s_data, s_aug = (
         int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(3)
@@ -261,12 +284,40 @@ def fit(
     if class_counts is None:
         class_counts = train_counts
 
+    if original_counts is None:
+        original_counts = train_counts
+
     # ------------------------------------------------------------ model, aug, loss
     criterion = get_loss(loss, class_counts, **(loss_kw or {})).to(device)
     augmentation = get_augmentation(
-        aug, (height, width), channels, seed=s_aug, **(aug_kw or {})
+        aug,
+        (height, width),
+        channels,
+        seed=s_aug,
+        class_counts=original_counts,
+        **(aug_kw or {}),
     )
     data_gen = torch.Generator().manual_seed(s_data)
+    phases = [_Phase(get_epoch_data, X, Y, criterion, augmentation)]
+    if switch_step is not None:
+        phases.append(
+            _second_phase(
+                train_data_after if train_data_after is not None else train_data,
+                loss_after or loss,
+                aug_after or aug,
+                n_classes=n_classes,
+                device=device,
+                image_shape=X_val.shape[1:],
+                original_counts=original_counts,
+                seed=s_aug,
+                loss_kw=loss_kw,
+                aug_kw=aug_kw,
+            )
+        )
+    # A margin loss of either phase needs its cosine head from the start.
+    head_scale = next(
+        (p.criterion.head_scale for p in phases if p.criterion.head_scale), None
+    )
 
     # ------------------------------------------------------------ run folder
     config = {
@@ -289,6 +340,10 @@ def fit(
         "device": str(device),
         "class_counts": np.asarray(class_counts).tolist(),
         "online_data": get_epoch_data is not None,
+        "switch_step": switch_step,
+        "loss_after": (loss_after or loss) if switch_step is not None else None,
+        "aug_after": (aug_after or aug) if switch_step is not None else None,
+        "original_counts": np.asarray(original_counts).tolist(),
         "model_kw": dict(model_kw or {}),
         "aug_kw": dict(aug_kw or {}),
         "loss_kw": dict(loss_kw or {}),
@@ -306,7 +361,7 @@ def fit(
             channels,
             n_classes,
             (height, width),
-            head_scale=criterion.head_scale,
+            head_scale=head_scale,
             **(model_kw or {}),
         )
         net = net.to(device)
@@ -327,10 +382,15 @@ def fit(
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
         seen = 0
+        phase, phase_epoch0 = 0, 0
         while True:
-            if epoch > 0 and get_epoch_data is not None:
+            if phase == 0 and switch_step is not None and step >= switch_step:
+                phase, phase_epoch0 = 1, epoch
+                X, Y = phases[1].X, phases[1].Y
+                criterion, augmentation = phases[1].criterion, phases[1].augmentation
+            elif epoch > phase_epoch0 and phases[phase].epoch_data is not None:
                 X, Y = to_tensors(
-                    get_epoch_data(epoch),
+                    phases[phase].epoch_data(epoch - phase_epoch0),
                     "train_data",
                     n_classes,
                     device,
@@ -341,7 +401,8 @@ def fit(
             bs = min(batch_size, n)
             n_batches = n // bs
             if steps is not None:
-                n_batches = min(n_batches, steps - step)
+                end = switch_step if phase == 0 and switch_step is not None else steps
+                n_batches = min(n_batches, end - step)
             perm = torch.randperm(n, generator=data_gen).to(device)
             net.train()
             for i in range(n_batches):
@@ -437,6 +498,60 @@ def fit(
 
 
 # ---------------------------------------------------------------------- helpers
+@dataclass
+class _Phase:
+    """One phase of a (possibly deferred) run: its data, loss, augmentation."""
+
+    epoch_data: Callable[[int], tuple] | None
+    X: torch.Tensor
+    Y: torch.Tensor
+    criterion: Any
+    augmentation: Any
+
+
+def _check_switch(switch_step, steps) -> None:
+    if switch_step is None:
+        return
+    if steps is None:
+        raise UsageError(
+            "switch_step needs steps (the switch is a step of the schedule). Got "
+            "epochs instead."
+        )
+    if (
+        not isinstance(switch_step, int | np.integer)
+        or isinstance(switch_step, bool)
+        or not 0 <= switch_step < steps
+    ):
+        raise UsageError(
+            f"switch_step must be an int in [0, steps={steps}). Got "
+            f"{switch_step!r} instead."
+        )
+
+
+def _second_phase(
+    data, loss, aug, *, n_classes, device, image_shape, original_counts, seed,
+    loss_kw, aug_kw,
+) -> _Phase:  # fmt: skip
+    """The phase after ``switch_step``: its first data, loss and augmentation.
+
+    Its loss reads the counts of its own data (balanced after a sampler);
+    its augmentation the original counts, with the first phase's seed.
+    """
+    epoch_data = data if callable(data) else None
+    X, Y = to_tensors(
+        data(0) if callable(data) else data, "train_data_after", n_classes, device,
+        image_shape,
+    )  # fmt: skip
+    counts = torch.bincount(Y, minlength=n_classes).cpu().numpy()
+    check_training_classes(counts)
+    criterion = get_loss(loss, counts, **(loss_kw or {})).to(device)
+    augmentation = get_augmentation(
+        aug, tuple(image_shape[1:]), image_shape[0], seed=seed,
+        class_counts=original_counts, **(aug_kw or {}),
+    )  # fmt: skip
+    return _Phase(epoch_data, X, Y, criterion, augmentation)
+
+
 @torch.no_grad()
 def _evaluate(net, X, Y, n_classes, batch_size) -> dict:
     """Metrics of ``net`` on uint8 images ``X`` (plus the mean plain CE loss)."""

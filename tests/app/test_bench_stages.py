@@ -1,0 +1,163 @@
+"""Two-stage recipes, the stage-1 cache and deferral through run_bench."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import pixsmote.train
+from pixsmote.app import BenchConfig, run_bench
+
+
+def _config(out, **kw):
+    base = dict(
+        train="digits-seed-3",
+        steps=6,
+        seeds=1,
+        batch_size=32,
+        out=str(out),
+        progress=False,
+        threads=1,
+    )
+    return BenchConfig(**{**base, **kw})
+
+
+def _count_fits(monkeypatch):
+    calls = []
+    real = pixsmote.train.fit
+
+    def counted(*args, **kw):
+        calls.append(kw.get("extra_config", {}).get("recipe"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pixsmote.train, "fit", counted)
+    return calls
+
+
+def _results(out, recipe):
+    folder = next(p for p in out.iterdir() if p.name.endswith("-" + recipe))
+    return json.loads((folder / "seed-0" / "results.json").read_text()), json.loads(
+        (folder / "seed-0" / "config.json").read_text()
+    )
+
+
+def test_two_stage_shares_its_backbone(tmp_path, monkeypatch):
+    calls = _count_fits(monkeypatch)
+    out = tmp_path / "a"
+    run_bench(_config(out, recipes=["crt", "feature-smote", "eos"]), echo=None)
+    assert calls == ["none"]  # one stage 1 for the three recipes
+    res, cfg = _results(out, "crt")
+    assert cfg["stage1_recipe"] == "none" and cfg["head_epochs"] == 10
+    assert res["stage1"]["cached"] is False
+    assert res["stage2_time_s"] > 0 and len(res["stage2"]["history"]) == 10
+    assert set(res["test"]) == set(res["stage1"]["test"])
+    smote, _ = _results(out, "feature-smote")
+    assert smote["stage1"]["cached"] is True
+    assert smote["stage1"]["test"] == res["stage1"]["test"]
+    # a second bench into the same out: no stage 1 trained, same numbers
+    calls.clear()
+    out2 = tmp_path / "b"
+    run_bench(
+        _config(out2, recipes=["crt"], backbones=str(out / "_backbones")), echo=None
+    )
+    assert calls == []
+    again, cfg2 = _results(out2, "crt")
+    assert cfg2["stage1_cached"] is True
+    assert again["test"] == res["test"] and again["val"] == res["val"]
+
+
+def test_one_stage_run_seeds_the_cache(tmp_path, monkeypatch):
+    calls = _count_fits(monkeypatch)
+    out = tmp_path / "c"
+    recipes = ["ros", "crt:backbone=ros,head_epochs=2"]
+    run_bench(_config(out, recipes=recipes), echo=None)
+    assert calls == ["ros"]
+    res, _ = _results(out, "crt_backbone-ros_head_epochs-2")
+    ros, _ = _results(out, "ros")
+    assert res["stage1"]["cached"] is True
+    assert res["stage1"]["test"] == ros["test"]
+    assert len(res["stage2"]["history"]) == 2
+
+
+def test_head_stage_leaves_the_backbone_bitwise(tmp_path):
+    from pixsmote.app._bench_stages import load_backbone
+
+    out, cache = tmp_path / "d", tmp_path / "cache"
+    run_bench(_config(out, recipes=["none"], backbones=str(cache)), echo=None)
+    (key,) = [p.name for p in cache.iterdir()]
+    s1 = load_backbone(cache, key)
+    before = {k: v.clone() for k, v in s1.model.state_dict().items()}
+    from pixsmote.torch import feature_resampler
+    from pixsmote.train import extract_features, retrain_head
+
+    X = np.random.default_rng(0).integers(0, 256, (60, 8, 8), dtype=np.uint8)
+    y = np.repeat([0, 1, 2], 20)
+    f = extract_features(s1.model, X)
+    head = retrain_head(
+        s1.model, f, y, f, y, epochs=2, resample=feature_resampler("eos", seed=0)
+    )
+    after = head.model.state_dict()
+    for k, v in before.items():
+        if not k.startswith("fc."):
+            assert torch.equal(after[k], v), k
+    assert not torch.equal(after["fc.weight"], before["fc.weight"])
+
+
+def test_deferral_through_the_bench(tmp_path):
+    out = tmp_path / "e"
+    run_bench(_config(out, recipes=["ros", "ros:defer=0.5", "ros:defer=0"]), echo=None)
+    plain, _ = _results(out, "ros")
+    zero, _ = _results(out, "ros_defer-0")
+    late, cfg = _results(out, "ros_defer-0.5")
+    assert zero["test"] == plain["test"]  # defer=0 is no deferral
+    assert cfg["switch_step"] == 3 and cfg["loss"] == "ce"
+    assert cfg["train_counts_before"] != cfg["train_counts_after"]
+    assert late["test"] != plain["test"]
+
+
+@pytest.mark.parametrize("bad", ["ros:defer=1", "ros:defer=-0.5", "none:defer=2"])
+def test_bad_defer_is_a_usage_error(bad):
+    from pixsmote._errors import UsageError
+    from pixsmote.app import parse_recipe
+
+    with pytest.raises(UsageError, match=r"^defer must be .* instead\.$"):
+        parse_recipe(bad)
+
+
+def test_remix_gets_the_counts_before_resampling(tmp_path):
+    out = tmp_path / "f"
+    run_bench(_config(out, recipes=["ros:aug=remix"]), echo=None)
+    _, cfg = _results(out, "ros_aug-remix")
+    assert cfg["aug"] == "remix"
+    assert cfg["original_counts"] == cfg["train_counts_before"]
+    assert cfg["class_counts"] == cfg["train_counts_after"] != cfg["original_counts"]
+
+
+def test_deepsmote_recipes_report_their_training_time(tmp_path):
+    out = tmp_path / "g"
+    result = run_bench(
+        _config(out, recipes=["deepsmote:epochs=1", "online-deepsmote:epochs=1"]),
+        echo=None,
+    )
+    for slug in ("deepsmote_epochs-1", "online-deepsmote_epochs-1"):
+        _, cfg = _results(out, slug)
+        assert 0 < cfg["sampler_train_time_s"] <= cfg["resample_time_s"]
+        assert cfg["n_synthetic"] > 0
+    b = result.balanced["deepsmote:epochs=1"]
+    X_syn = b.synthesize(result.data.X, b.plan)
+    assert np.array_equal(X_syn, b.X[b.synthetic])  # decoded, not interpolated
+
+
+def test_a_dead_runs_lock_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from pixsmote.app._bench_stages import _training_lock
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    (tmp_path / ".k.lock").write_text(dead)
+    with _training_lock(tmp_path, "k"):
+        assert (tmp_path / ".k.lock").read_text() != dead
+    assert not (tmp_path / ".k.lock").exists()
