@@ -1,4 +1,4 @@
-"""The shared contract every registered sampler keeps (STYLE habit 8)."""
+"""The shared contract every registered sampler keeps: counts, dtype, shape, seeds, errors."""
 
 import numpy as np
 import pytest
