@@ -1,4 +1,4 @@
-"""The shared contract every registered sampler keeps: counts, dtype, shape, seeds, errors."""
+"""The contract every registered sampler keeps: counts, dtype, shape, seeds."""
 
 import numpy as np
 import pytest
