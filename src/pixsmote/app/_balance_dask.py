@@ -52,6 +52,7 @@ from pixsmote.data import (
     list_folder,
     load_dataset,
     manifest_bytes,
+    marker_bytes,
     open_url,
     png_bytes,
     probe_bytes,
@@ -620,6 +621,7 @@ def balance_on_dask(
             )
         write_files(fs_out, [
             (f"{tmp}/train_balanced.txt", list_file_bytes(layout.rows)),
+            (f"{tmp}/.pixsmote.json", marker_bytes(source.class_names)),
             (f"{tmp}/manifest.csv", manifest_bytes(layout.rows)),
         ])  # fmt: skip
         staging.commit()

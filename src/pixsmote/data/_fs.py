@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import posixpath
 import shutil
@@ -45,7 +46,7 @@ from PIL import Image
 
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset
-from pixsmote.data._destination import MANIFEST_NAME, check_destination
+from pixsmote.data._destination import MANIFEST_NAME, check_destination, marker_info
 from pixsmote.data._files import format_sizes
 from pixsmote.data._io import (
     FITS,
@@ -55,6 +56,7 @@ from pixsmote.data._io import (
     convert_image,
     parse_size,
 )
+from pixsmote.data._listfile import format_list_line
 from pixsmote.data._manifest import MANIFEST_COLUMNS, ManifestRow
 from pixsmote.data._writer import class_folder_names
 
@@ -69,6 +71,7 @@ __all__ = [
     "list_file_bytes",
     "list_folder",
     "manifest_bytes",
+    "marker_bytes",
     "open_url",
     "png_bytes",
     "probe_bytes",
@@ -491,7 +494,7 @@ def folder_layout(
         rel = claim(label, PurePosixPath(source.files[i]).stem, suffix_of(i))
         out_ref[i] = rel
         original.append(rel)
-        rows.append(ManifestRow(rel, folders[label], "original"))
+        rows.append(ManifestRow(rel, source.class_names[label], "original"))
 
     def ref(i):
         i = int(i)
@@ -512,8 +515,8 @@ def folder_layout(
         rel = synthetic_name(label, suffix_of(i))
         duplicate.append(rel)
         rows.append(
-            ManifestRow(rel, folders[label], "synthetic", ref(i), ref(i), "0",
-                        duplicates_method)
+            ManifestRow(rel, source.class_names[label], "synthetic", ref(i), ref(i),
+                        "0", duplicates_method)
         )  # fmt: skip
     synthetic = []
     for r in range(len(labels)):
@@ -522,7 +525,8 @@ def folder_layout(
         synthetic.append(rel)
         rows.append(
             ManifestRow(
-                rel, folders[label], "synthetic", ref(parent_a[r]), ref(parent_b[r]),
+                rel, source.class_names[label], "synthetic", ref(parent_a[r]),
+                ref(parent_b[r]),
                 repr(float(gap[r])), method,
             )
         )  # fmt: skip
@@ -539,8 +543,21 @@ def manifest_bytes(rows) -> bytes:
 
 
 def list_file_bytes(rows) -> bytes:
-    """The ``train_balanced.txt`` of a folder output (``path label`` lines)."""
-    return "".join(f"{row.path} {row.label}\n" for row in rows).encode("utf-8")
+    """The ``train_balanced.txt`` of a folder output: the local writer's lines
+    (:func:`~pixsmote.data.format_list_line`, quoted where a name needs it)."""
+    return "".join(format_list_line(row.path, row.label) for row in rows).encode(
+        "utf-8"
+    )
+
+
+def marker_bytes(class_names) -> bytes:
+    """The ``.pixsmote.json`` of a folder output, byte for byte the local
+    writer's: who wrote it, and each class folder's original name."""
+    folders = class_folder_names(list(class_names))
+    info = marker_info(
+        "dataset", classes=dict(zip(folders, class_names, strict=True))
+    )
+    return (json.dumps(info, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _same_store(fs_a, fs_b) -> bool:
@@ -587,14 +604,10 @@ class Staging:
                 f"{self.dst}: a distributed run writes a folder. Expected a folder "
                 "destination. Got a .npz file instead."
             )
-        if self.local:  # the local rules, broken symbolic links included
-            check_destination(self.dst, overwrite=overwrite)
-        elif fs.exists(self.dst) and not overwrite:
-            raise UsageError(
-                f"{self.dst} already exists. Pass --overwrite (overwrite=True) to "
-                "replace it, or choose another --out."
-            )
-        if source_root and source_fs is not None and _same_store(fs, source_fs):
+        same = bool(source_root) and source_fs is not None and _same_store(
+            fs, source_fs
+        )
+        if same:
             if self.local:
                 src, dst_p = Path(source_root).resolve(), Path(self.dst).resolve()
             else:
@@ -605,6 +618,17 @@ class Staging:
                     "Expected a destination outside the input. Got the input itself "
                     "instead."
                 )
+        if self.local:  # the local rules, broken symbolic links included
+            check_destination(
+                self.dst,
+                overwrite=overwrite,
+                source=source_root if same and is_local(source_fs) else None,
+            )
+        elif fs.exists(self.dst) and not overwrite:
+            raise UsageError(
+                f"{self.dst} already exists. Pass --overwrite (overwrite=True) to "
+                "replace it, or choose another --out."
+            )
         parent = PurePosixPath(self.dst).parent
         name = PurePosixPath(self.dst).name
         if str(parent) in ("", ".") or not name:
