@@ -94,6 +94,11 @@ def parse_dask_address(text: str) -> tuple[str, int | str]:
     """Parse ``--dask``: ``"local:N"`` -> ``("local", N)``, a scheduler address
     such as ``"tcp://host:8786"`` -> ``("scheduler", text)``.
 
+    Parameters
+    ----------
+    text : str
+        ``tcp://host:port`` or ``local:N``.
+
     Raises
     ------
     UsageError

@@ -74,6 +74,13 @@ def parse_strategy(text, class_names=None):
     `class_names` or by its index. A dict or float passes through (a dict's
     keys resolved the same way).
 
+    Parameters
+    ----------
+    text : str, float or dict
+        The ``--strategy`` value.
+    class_names : list of str, optional
+        Names a per-class target may use for its class.
+
     Raises
     ------
     UsageError

@@ -63,6 +63,10 @@ class Dataset:
         ``(path, reason)`` of the files left out by ``skip_bad``.
     verified : bool, default=False
         Whether every file was decoded once already.
+    sources : list of path, optional
+        The folders or files the dataset reads (what an output may not replace).
+    list_file : path, optional
+        The list file it came from, if any.
 
     Attributes
     ----------

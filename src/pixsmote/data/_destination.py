@@ -87,14 +87,30 @@ def marker_info(kind: str, **info) -> dict:
 
 
 def write_marker(folder, kind: str, **info) -> Path:
-    """Mark `folder` as written by pixsmote (`kind`: balance, bench, demo)."""
+    """Mark `folder` as written by pixsmote (`kind`: balance, bench, demo).
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder to mark.
+    kind : str
+        What wrote it (``"balance"``, ``"bench"``, ``"demo"``).
+    info : dict
+        More keys for the marker (keyword arguments).
+    """
     path = Path(folder) / MARKER_NAME
     path.write_text(json.dumps(marker_info(kind, **info), indent=1) + "\n")
     return path
 
 
 def read_marker(folder) -> dict | None:
-    """The marker of a folder pixsmote wrote, or None."""
+    """The marker of a folder pixsmote wrote, or None.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder to look in.
+    """
     try:
         info = json.loads((Path(folder) / MARKER_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -109,6 +125,11 @@ def is_pixsmote_output(path) -> bool:
 
     True for a folder with a marker, an ``.npz`` with a ``__pixsmote__`` array,
     a manifest (its header), an empty folder or file, and a missing path.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder or file that an output would replace.
     """
     path = Path(path)
     if not path.exists():
@@ -354,6 +375,13 @@ def check_run_folder(out, *, command: str = "bench") -> Path:
     resumed later, so it may be new, empty, or one pixsmote made (its marker,
     or a ``bench.json`` of an earlier version); an existing file, or a folder
     holding anything else, is refused.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder ``bench``/``demo`` writes run folders into.
+    command : str
+        The command, for messages (``"bench"``).
     """
     text = os.fspath(out)
     if not text.strip():

@@ -89,7 +89,13 @@ _IO_THREADS = 8
 
 
 def is_url(text) -> bool:
-    """True for ``protocol://...`` strings (local paths are not URLs)."""
+    """True for ``protocol://...`` strings (local paths are not URLs).
+
+    Parameters
+    ----------
+    text : str
+        A source or destination as given.
+    """
     return isinstance(text, str) and "://" in text
 
 
@@ -134,7 +140,13 @@ def open_url(url, storage_options: dict | None = None):
 
 
 def is_local(fs) -> bool:
-    """True for fsspec's local filesystem (where folders can be renamed)."""
+    """True for fsspec's local filesystem (where folders can be renamed).
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        A filesystem.
+    """
     protocol = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
     return "file" in protocol or "local" in protocol
 
@@ -156,6 +168,13 @@ def list_folder(fs, root: str):
     The same images, classes and order as :func:`~pixsmote.data.scan_folder`
     finds on a local disk: classes are the sorted non-hidden sub-folders,
     images the files with an image suffix below them, nothing hidden.
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The source's filesystem.
+    root : str
+        The folder of class sub-folders.
 
     Returns
     -------
@@ -206,7 +225,15 @@ def list_folder(fs, root: str):
 
 
 def read_files(fs, paths) -> list[bytes]:
-    """The bytes of each file of `paths`, fetched a few at a time."""
+    """The bytes of each file of `paths`, fetched a few at a time.
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The filesystem.
+    paths : list of str
+        The files to read.
+    """
     paths = list(paths)
     if len(paths) < 2:
         return [fs.cat_file(p) for p in paths]
@@ -215,7 +242,15 @@ def read_files(fs, paths) -> list[bytes]:
 
 
 def write_files(fs, items) -> int:
-    """Write ``(path, bytes)`` pairs to `fs`; return the bytes written."""
+    """Write ``(path, bytes)`` pairs to `fs`; return the bytes written.
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The destination's filesystem.
+    items : list of (str, bytes)
+        Paths and contents.
+    """
     items = list(items)
     if len(items) < 2:
         for path, data in items:
@@ -235,6 +270,15 @@ def probe_bytes(name: str, data: bytes, verify: bool = False):
 
     `verify` decodes the pixels too (a truncated file fails now). A
     :class:`DataError` names `name` when the bytes are no readable image.
+
+    Parameters
+    ----------
+    name : str
+        The file, for messages.
+    data : bytes
+        The encoded image.
+    verify : bool
+        Decode it fully (not only the header).
     """
     try:
         with Image.open(io.BytesIO(data)) as im:
@@ -252,6 +296,19 @@ def decode_bytes(name: str, data: bytes, mode: str, size, fit: str) -> np.ndarra
     """Decode an image's bytes to uint8 pixels of `mode` and `size`.
 
     The same pixels as :func:`~pixsmote.data.decode_image` on the file.
+
+    Parameters
+    ----------
+    name : str
+        The file, for messages.
+    data : bytes
+        The encoded image.
+    mode : str
+        Mode to convert to (``"L"`` or ``"RGB"``).
+    size : (int, int)
+        Height and width to bring the image to.
+    fit : str
+        How: ``"resize"``, ``"crop"`` or ``"pad"``.
     """
     try:
         with Image.open(io.BytesIO(data)) as im:
@@ -264,7 +321,15 @@ def decode_bytes(name: str, data: bytes, mode: str, size, fit: str) -> np.ndarra
 
 
 def png_bytes(pixels: np.ndarray, compress_level: int = 1) -> bytes:
-    """The PNG file :func:`~pixsmote.data.encode_png` writes, as bytes."""
+    """The PNG file :func:`~pixsmote.data.encode_png` writes, as bytes.
+
+    Parameters
+    ----------
+    pixels : ndarray
+        One image, ``(H, W)`` or ``(H, W, C)`` uint8.
+    compress_level : int
+        zlib level, as for the local writer.
+    """
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8:
         raise DataError(
@@ -343,7 +408,13 @@ class FolderSource:
 
 
 def source_from_dataset(dataset: Dataset) -> FolderSource:
-    """The :class:`FolderSource` of a local file-backed dataset (folder, list file)."""
+    """The :class:`FolderSource` of a local file-backed dataset (folder, list file).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A file-backed dataset on the local disk.
+    """
     if not dataset.is_file_backed:
         raise UsageError(
             f"{dataset.name}: a distributed run reads image files. Expected a folder "
@@ -376,6 +447,29 @@ def source_from_probes(
 
     `probes` holds ``(mode, height, width)`` per file, or a :class:`DataError`
     for a file to leave out (``skip_bad``).
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The source's filesystem.
+    root : str
+        The folder of class sub-folders.
+    files : list of str
+        Every image file, as read from `fs`.
+    relpaths : list of str
+        The same, relative to `root`.
+    labels : array-like of int
+        Label of each file.
+    class_names : list of str
+        Class names, by label.
+    probes : list
+        Each file's ``(mode, height, width)``.
+    mode, size, fit : optional
+        As for :func:`~pixsmote.data.load_dataset`.
+    verified : bool
+        Whether every file was decoded already.
+    name : str
+        The source, for messages.
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"mode must be one of {MODES}. Got {mode!r} instead.")
@@ -534,7 +628,13 @@ def folder_layout(
 
 
 def manifest_bytes(rows) -> bytes:
-    """The ``manifest.csv`` :func:`~pixsmote.data.write_manifest` writes, as bytes."""
+    """The ``manifest.csv`` :func:`~pixsmote.data.write_manifest` writes, as bytes.
+
+    Parameters
+    ----------
+    rows : list of ManifestRow
+        The manifest rows, in output order.
+    """
     buf = io.StringIO(newline="")
     writer = csv.writer(buf)
     writer.writerow(MANIFEST_COLUMNS)
@@ -544,7 +644,13 @@ def manifest_bytes(rows) -> bytes:
 
 def list_file_bytes(rows) -> bytes:
     """The ``train_balanced.txt`` of a folder output: the local writer's lines
-    (:func:`~pixsmote.data.format_list_line`, quoted where a name needs it)."""
+    (:func:`~pixsmote.data.format_list_line`, quoted where a name needs it).
+
+    Parameters
+    ----------
+    rows : list of ManifestRow
+        The manifest rows, in output order.
+    """
     return "".join(format_list_line(row.path, row.label) for row in rows).encode(
         "utf-8"
     )
@@ -552,7 +658,13 @@ def list_file_bytes(rows) -> bytes:
 
 def marker_bytes(class_names) -> bytes:
     """The ``.pixsmote.json`` of a folder output, byte for byte the local
-    writer's: who wrote it, and each class folder's original name."""
+    writer's: who wrote it, and each class folder's original name.
+
+    Parameters
+    ----------
+    class_names : list of str
+        The class names, by label.
+    """
     folders = class_folder_names(list(class_names))
     info = marker_info(
         "dataset", classes=dict(zip(folders, class_names, strict=True))

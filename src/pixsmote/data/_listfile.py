@@ -54,6 +54,13 @@ def format_list_line(path: str, label: str) -> str:
 
     The plain ``path label`` form when it reads back unchanged, otherwise both
     fields as JSON string literals.
+
+    Parameters
+    ----------
+    path : str
+        The image path, relative to the list file's folder.
+    label : str
+        The class name.
     """
     line = f"{path} {label}"
     if not line.startswith('"') and "\n" not in line and "\r" not in line:

@@ -21,6 +21,15 @@ def flatten_images(X, y, *, allow_object=False):
 
     Non-ndarray inputs (DataFrames, sparse matrices, lists) are returned as they
     are, with ``shape=None``: imbalanced-learn's own validation handles them.
+
+    Parameters
+    ----------
+    X : array-like
+        Samples: ``(n, d)`` rows, or ``(n, H, W[, C])`` images (flattened as a view).
+    y : array-like of shape (n,)
+        Labels, checked to have one per sample.
+    allow_object : bool, default=False
+        Accept object/mixed columns (DataFrames for ROS/RUS) as they are.
     """
     if sparse.issparse(X) or not isinstance(X, np.ndarray):
         if isinstance(X, (list, tuple)) and len(X) and hasattr(X[0], "__len__"):
@@ -89,6 +98,21 @@ def resolve_k(param_name, k, default, n_fit, class_label, *, extra=1):
     ``min(default, n_fit - 1)`` with a warning when that is smaller than
     ``default``. Raises a ValueError naming the class, its count and ``k`` when a
     class is too small.
+
+    Parameters
+    ----------
+    param_name : str
+        The parameter being resolved, for messages (``"k_neighbors"``).
+    k : int or "auto"
+        The value given; ``"auto"`` means ``min(default, n_fit - extra)``.
+    default : int
+        The value ``"auto"`` starts from.
+    n_fit : int
+        Samples the neighbours are searched among.
+    class_label : object
+        The class being sampled, for messages.
+    extra : int, default=1
+        Samples of `n_fit` that cannot be neighbours (the query itself).
     """
     if isinstance(k, str):  # "auto"
         k_eff = min(default, n_fit - extra)

@@ -77,6 +77,17 @@ class DeepSMOTEEncoder(nn.Module):
     from the second on), then a linear layer to the code, as in DeepSMOTE.
 
     Input ``(B, C, H, W)`` float in data units (e.g. 0..255), output ``(B, d)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(H, W[, C])`` the encoder takes.
+    latent_dim : int
+        Size of the latent code.
+    width : int
+        Channels of the first convolution (the network scales with it).
+    lo, hi : float
+        The pixel range of the inputs, scaled to [-1, 1] before encoding.
     """
 
     def __init__(self, shape, latent_dim: int, width: int, lo: float, hi: float):
@@ -108,6 +119,17 @@ class DeepSMOTEDecoder(nn.Module):
     stride-2 4x4 transposed convolutions (batch norm, ReLU), tanh output.
 
     Input ``(B, d)``, output ``(B, C, H, W)`` float in data units.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(H, W[, C])`` the decoder produces.
+    latent_dim : int
+        Size of the latent code.
+    width : int
+        Channels of the widest convolution (the network scales with it).
+    lo, hi : float
+        The pixel range the outputs are scaled to (the input dtype's range).
     """
 
     def __init__(self, shape, latent_dim: int, width: int, lo: float, hi: float):

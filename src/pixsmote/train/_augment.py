@@ -416,6 +416,10 @@ class Remix(MixUp):
         Largest share of the majority image for which the minority label wins
         (0.5, the paper's).
     alpha, p, base, seed, **base_kw : see :class:`MixUp`.
+    image_size : (int, int)
+        Height and width of the batches.
+    channels : int
+        Channels of the batches.
 
     References
     ----------
