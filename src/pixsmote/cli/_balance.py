@@ -88,7 +88,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="space in which neighbours are searched",
     )  # fmt: skip
     d = p.add_argument_group(
-        "distributed (needs the extra: pip install 'pixsmote[distributed]')"
+        "distributed",
+        "Needs the extra: pip install 'pixsmote[distributed]'.",
     )
     d.add_argument(
         "--dask", metavar="ADDRESS", default=None,
@@ -104,7 +105,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "credential variables" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     d.add_argument(
-        "--dask-timeout", type=float, default=30.0, metavar="SECONDS",
+        "--dask-timeout", type=float, default=30.0, metavar="S",
         help="how long to wait for the scheduler",
     )  # fmt: skip
     p.set_defaults(run=run)
