@@ -177,6 +177,14 @@ def test_get_sampler_routes_k_neighbors():
 def test_fit_accepts_what_fit_resample_accepts(name, shape, make_images):
     X, y = make_images(shape=shape, dtype=np.uint8)
     s = _instance(name, random_state=0)
+    if SAMPLERS[name].images_only:  # DeepSMOTE: images in, images only
+        if len(shape) < 2:
+            with pytest.raises(ValueError, match="needs images"):
+                s.fit(X, y)
+            return
+        assert s.fit(X, y) is s
+        assert s.sampling_strategy_ == _instance(name).fit(X, y).sampling_strategy_
+        return
     assert s.fit(X, y) is s
     expected = _instance(name, random_state=0).fit(X.reshape(len(X), -1), y)
     assert s.sampling_strategy_ == expected.sampling_strategy_

@@ -376,6 +376,24 @@ class DeepSMOTE(BaseOverSampler):
         y = np.asarray(y)
         return X_res, np.concatenate([y[idx], plan.cls.astype(y.dtype)])
 
+    def fit(self, X, y):
+        """Check the images and resolve ``sampling_strategy_``; train nothing.
+
+        Like imbalanced-learn's ``fit``, which only validates: the networks
+        are trained by :meth:`fit_resample` / :meth:`fit_plan`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, height, width[, channels])
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : DeepSMOTE
+        """
+        self._check_images(X, y)
+        return self
+
     def fit_plan(self, X, y):
         """Train (or take) the networks and draw the plan; decode nothing.
 
