@@ -15,14 +15,13 @@ without ``pyplot`` and rendered with the Agg canvas, so nothing opens a window
 and no figure stays registered in pyplot after the call.
 """
 
+from ._image_plots import plot_scatter, plot_synthetic_grid
 from ._plots import (
     figure_png,
     plot_class_counts,
     plot_confusion,
     plot_curves,
     plot_per_class_recall,
-    plot_scatter,
-    plot_synthetic_grid,
     recipe_colors,
 )
 from ._report import main_test_name, summary_paragraph, write_report

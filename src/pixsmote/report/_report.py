@@ -16,6 +16,7 @@ import numpy as np
 
 from ._document import Block, Code, Gallery, Heading, Image, Paragraph, Table
 from ._html import render_html
+from ._image_plots import plot_scatter, plot_synthetic_grid
 from ._markdown import FIGURE_DIR, render_markdown
 from ._plots import (
     figure_png,
@@ -23,8 +24,6 @@ from ._plots import (
     plot_confusion,
     plot_curves,
     plot_per_class_recall,
-    plot_scatter,
-    plot_synthetic_grid,
 )
 from ._runs import Run
 from ._tables import METRIC_LABELS, mean_std, summarize, table_cells
