@@ -35,17 +35,11 @@ from pixsmote.data._destination import (
 )
 from pixsmote.data._folder import read_folder, scan_folder
 from pixsmote.data._fs import (
-    FolderLayout,
     FolderSource,
-    Staging,
     decode_bytes,
-    folder_layout,
     is_local,
     is_url,
-    list_file_bytes,
     list_folder,
-    manifest_bytes,
-    marker_bytes,
     open_url,
     png_bytes,
     probe_bytes,
@@ -53,6 +47,14 @@ from pixsmote.data._fs import (
     source_from_dataset,
     source_from_probes,
     write_files,
+)
+from pixsmote.data._fs_output import (
+    FolderLayout,
+    Staging,
+    folder_layout,
+    list_file_bytes,
+    manifest_bytes,
+    marker_bytes,
 )
 from pixsmote.data._io import (
     FITS,
