@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import study
-from pixsmote._errors import DataError
-from pixsmote._runfolder import read_json
+from pixsmote._runfolder import read_object
 from pixsmote.app import parse_recipe
 from pixsmote.report import Run, load_runs
 
@@ -100,16 +99,8 @@ class Study:
         return {}
 
 
-def optional_json(path: Path) -> dict[str, Any]:
-    """A JSON object from `path`; ``{}`` when the file does not exist."""
-    if not path.is_file():
-        return {}
-    obj = read_json(path)
-    if not isinstance(obj, dict):
-        raise DataError(
-            f"{str(path)!r} must hold a JSON object. Got {type(obj).__name__} instead."
-        )
-    return obj
+# One JSON-reading policy: the run-folder module's.
+optional_json = read_object
 
 
 def load(

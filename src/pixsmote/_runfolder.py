@@ -47,6 +47,7 @@ __all__ = [
     "json_safe",
     "merge_config",
     "read_json",
+    "read_object",
     "read_metrics",
     "read_run_folder",
     "versions",
@@ -296,7 +297,9 @@ def read_json(path: str | Path) -> Any:
         raise DataError(f"Cannot read {str(path)!r}: {exc}") from exc
 
 
-def _read_object(path: Path) -> dict[str, Any]:
+def read_object(path: str | Path) -> dict[str, Any]:
+    """A JSON object from `path`; ``{}`` when the file does not exist."""
+    path = Path(path)
     if not path.is_file():
         return {}
     obj = read_json(path)
@@ -360,7 +363,7 @@ def read_run_folder(path: str | Path) -> RunFolder:
     metrics = path / METRICS_FILE
     return RunFolder(
         path,
-        _read_object(path / CONFIG_FILE),  # type: ignore[arg-type]
+        read_object(path / CONFIG_FILE),  # type: ignore[arg-type]
         read_metrics(metrics) if metrics.is_file() else [],
-        _read_object(path / RESULTS_FILE),  # type: ignore[arg-type]
+        read_object(path / RESULTS_FILE),  # type: ignore[arg-type]
     )
