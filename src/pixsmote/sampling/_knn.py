@@ -578,6 +578,11 @@ def _pca_basis(F, r, rows):
     r = min(r, m)
     lam, U = scipy.linalg.eigh(G, subset_by_index=[m - r, m - 1])
     lam, U = lam[::-1], U[:, ::-1]
+    # Directions without variance (fewer distinct samples than components, or
+    # duplicates) carry no distance information, and in the dual form their
+    # 1/sqrt(lam) scaling overflows float32: keep one axis at least.
+    keep = max(1, int(np.sum(lam > max(lam[0], 0.0) * 1e-10)))
+    lam, U = lam[:keep], U[:, :keep]
     if d <= S.shape[0]:
         return mu, U
     return mu, S.T @ (U / np.sqrt(np.maximum(lam, 1e-300)))
