@@ -105,7 +105,26 @@ def which_method(s: Study, headline: dict) -> str:
                 f"SMOTE on images ({best}) did not beat it; reach for "
                 "it after the one-line baselines, not instead."
             )
+    two = rank.best_of(scores, groups, {"two-stage"})
+    if two and simple:
+        phrase = {
+            "better": "beat it beyond seed noise",
+            "level": "was level with it (within seed noise, or too few seeds)",
+            "worse": "fell short of it",
+        }[rank.compare(two, simple[0])]
+        advice.append(
+            "Retraining only the classifier head on the frozen backbone "
+            "(two-stage recipes: `crt` draws real penultimate features "
+            "class-balanced, `feature-<sampler>` and `eos` add synthetic "
+            "features, `:backbone=ros` trains the backbone on over-sampled "
+            f"images first): the best, {verdicts.describe(two)}, {phrase} "
+            f"({two[1][0] - simple[0][1][0]:+.1f} points), for a feature pass "
+            "and a few head epochs more (seconds on this data)."
+        )
     out.append(" ".join(advice))
+    verdict_text = verdicts.synthesis_verdict(scores).strip()
+    if verdict_text:
+        out.append("\n" + verdict_text)
     if len(sections) > 1:
         screen = sections[-1]
         sc = headline[(screen, "test")]
@@ -136,7 +155,7 @@ def which_method(s: Study, headline: dict) -> str:
             "synthetic images whose nearest real image is of another class, above "
             "the real images' own (`benchmarks/synthetic_overlap.py`)."
         )
-    mine = [b[0] for b in (ros, smote, loss) if b]
+    mine = list(dict.fromkeys(b[0] for b in (ros, two, smote, loss) if b))
     if mine:
         out.append(
             "\nOn your own data, compare these on your validation split: "
