@@ -43,7 +43,8 @@ def synthesis_verdict(scores: dict) -> str:
     margin = rank.SYNTHESIS_MARGIN
     text = (
         f"\n**Best synthesis recipe vs best non-synthetic recipe**: "
-        f"{describe(synth)} vs {describe(rest)}: gap **{gap:+.1f} points**. "
+        f"{describe(synth)} vs {describe(rest)}: gap "
+        f"**{0.0 if abs(gap) < 0.05 else gap:+.1f} points**. "
     )
     if gap >= margin and rank.compare(synth, rest) == "better":
         text += f"Synthesis wins by at least {margin:.1f} point, beyond seed noise."

@@ -107,18 +107,20 @@ def which_method(s: Study, headline: dict) -> str:
             )
     two = rank.best_of(scores, groups, {"two-stage"})
     if two and simple:
+        gain = two[1][0] - simple[0][1][0]
         phrase = {
-            "better": "beat it beyond seed noise",
-            "level": "was level with it (within seed noise, or too few seeds)",
-            "worse": "fell short of it",
+            "better": f"beat it beyond seed noise ({gain:+.1f} points)",
+            "level": f"was level with it ({gain:+.1f} points, within seed noise "
+            "or on too few seeds)",
+            "worse": f"fell short of it ({gain:+.1f} points)",
         }[rank.compare(two, simple[0])]
         advice.append(
             "Retraining only the classifier head on the frozen backbone "
             "(two-stage recipes: `crt` draws real penultimate features "
             "class-balanced, `feature-<sampler>` and `eos` add synthetic "
             "features, `:backbone=ros` trains the backbone on over-sampled "
-            f"images first): the best, {verdicts.describe(two)}, {phrase} "
-            f"({two[1][0] - simple[0][1][0]:+.1f} points), for a feature pass "
+            f"images first): the best, {verdicts.describe(two)}, {phrase}, "
+            "for a feature pass "
             "and a few head epochs more (seconds on this data)."
         )
     out.append(" ".join(advice))
