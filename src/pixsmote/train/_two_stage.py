@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, UsageError
 from pixsmote.train._metrics import compute_metrics
 
 __all__ = ["HeadResult", "extract_features", "retrain_head"]
@@ -190,6 +190,11 @@ def retrain_head(
         raise UsageError(
             f"batch_size must be a positive integer. Got {batch_size!r} instead."
         )
+    if len(val_y) == 0:  # no epoch would score, so none would be kept
+        raise DataError(
+            "val_y is empty: the head's epoch is chosen on validation ACSA. "
+            "Expected at least one validation feature. Got none instead."
+        )
     net = copy.deepcopy(net)
     _, head = _split(net)
     device = _device_of(net)
@@ -213,7 +218,8 @@ def retrain_head(
     V = torch.as_tensor(np.asarray(val_feats, dtype=np.float32), device=device)
     val_y = np.asarray(val_y, dtype=np.int64)
     history: list[dict] = []
-    best = (-math.inf, 0, None, {})
+    best_acsa, best_epoch, best_val = -math.inf, 0, {}
+    best_state: dict[str, torch.Tensor] | None = None
     t0 = time.perf_counter()
     for epoch in range(epochs):
         Fe, ye = (feats, y) if resample is None else resample(epoch, feats, y)
@@ -251,12 +257,15 @@ def retrain_head(
                 "time_s": time.perf_counter() - t0,
             }
         )
-        if metrics["acsa"] >= best[0]:
-            state = {k: v.detach().clone() for k, v in head.state_dict().items()}
-            best = (metrics["acsa"], epoch + 1, state, metrics)
-    head.load_state_dict(best[2])
+        if metrics["acsa"] >= best_acsa:  # ties: the later epoch
+            best_acsa, best_epoch, best_val = metrics["acsa"], epoch + 1, metrics
+            best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+    # A non-empty validation set scores a number (not NaN), so epoch 1 is kept
+    # at least.
+    assert best_state is not None
+    head.load_state_dict(best_state)
     net.eval()
-    return HeadResult(net, best[1], best[3], history)
+    return HeadResult(net, best_epoch, best_val, history)
 
 
 def _out_features(head: nn.Module) -> int:
