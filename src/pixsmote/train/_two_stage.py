@@ -33,14 +33,16 @@ Resample = Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
 
 
 def _split(net: nn.Module) -> tuple[Callable, nn.Module]:
-    if not hasattr(net, "forward_features") or not isinstance(
-        getattr(net, "fc", None), nn.Module
-    ):
+    # getattr, not attribute access: to the type checker a Module's unknown
+    # attributes are parameters or sub-modules (``Tensor | Module``).
+    features = getattr(net, "forward_features", None)
+    head = getattr(net, "fc", None)
+    if features is None or not isinstance(head, nn.Module):
         raise UsageError(
             "net must split into forward_features(x) and a head fc, as the models "
             f"of pixsmote.train.MODELS do. Got {type(net).__name__} instead."
         )
-    return net.forward_features, net.fc
+    return features, head
 
 
 def _device_of(net: nn.Module) -> torch.device:
@@ -124,10 +126,14 @@ def _reinit(head: nn.Module, seed: int) -> None:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for m in head.modules():
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+            reset = getattr(m, "reset_parameters", None)
+            if reset is not None:
+                reset()
             elif type(m).__name__ == "NormedLinear":
-                nn.init.kaiming_uniform_(m.weight, a=5**0.5)
+                # The cosine head has no reset_parameters; its own initialisation.
+                weight = m.weight
+                assert isinstance(weight, torch.Tensor)  # a Parameter
+                nn.init.kaiming_uniform_(weight, a=5**0.5)
 
 
 def retrain_head(
@@ -270,7 +276,9 @@ def retrain_head(
 
 def _out_features(head: nn.Module) -> int:
     weights = [
-        m.weight for m in head.modules() if getattr(m, "weight", None) is not None
+        w
+        for m in head.modules()
+        if isinstance(w := getattr(m, "weight", None), torch.Tensor)
     ]
     if not weights or weights[-1].ndim != 2:
         raise UsageError(
