@@ -111,6 +111,22 @@ def test_path_source_and_small_chunks(source, client, reference, tmp_path):
     assert _local_files(tmp_path / "o") == reference["smote"]
 
 
+def test_k_neighbors_auto_as_in_balance(source, client, tmp_path):
+    # "auto" goes through to the sampler as in a local run: a class of 3 images
+    # is sampled with 2 neighbours, in both runs, with the same bytes.
+    dataset = load_dataset(source)
+    small = dataset.class_names.index("small")
+    keep = np.flatnonzero(dataset.y != small)
+    dataset = dataset.subset(np.r_[keep, np.flatnonzero(dataset.y == small)[:3]])
+    outputs = []
+    for name, kwargs in (("local", {}), ("dask", {"client": client})):
+        with pytest.warns(UserWarning, match="using k_neighbors=2"):
+            balance(dataset, tmp_path / name, "smote", seed=7, k_neighbors="auto",
+                    **kwargs)  # fmt: skip
+        outputs.append(_local_files(tmp_path / name))
+    assert outputs[0] == outputs[1]
+
+
 def test_memory_urls_are_byte_identical(source, reference):
     fsspec = pytest.importorskip("fsspec")
     fs = fsspec.filesystem("memory")

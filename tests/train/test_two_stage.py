@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, UsageError
 from pixsmote.train import extract_features, get_model, list_models, retrain_head
 from pixsmote.train._metrics import compute_metrics
 
@@ -109,3 +109,6 @@ def test_errors(setup):
         retrain_head(net, feats, y, vf, vy, epochs=0)
     with pytest.raises(UsageError, match="forward_features"):
         retrain_head(torch.nn.Linear(3, 3), feats, y, vf, vy)
+    # No validation score: no epoch to keep (was a TypeError from load_state_dict).
+    with pytest.raises(DataError, match="val_y is empty"):
+        retrain_head(net, feats, y, vf[:0], vy[:0], epochs=1)

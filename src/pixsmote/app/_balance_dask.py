@@ -323,7 +323,8 @@ def synthesis_groups(cls, base, rows: int) -> list[np.ndarray]:
     order = np.lexsort((np.asarray(base), cls))
     starts = np.flatnonzero(np.r_[True, cls[order][1:] != cls[order][:-1]])
     bounds = [*starts.tolist(), len(order)]
-    groups, pack = [], []
+    groups: list[np.ndarray] = []
+    pack: list[np.ndarray] = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if b - a > rows:
             parts = math.ceil((b - a) / rows)
@@ -460,7 +461,7 @@ def balance_on_dask(
     client,
     storage_options: dict | None = None,
     sampling_strategy="auto",
-    k_neighbors: int = 5,
+    k_neighbors: int | str = 5,
     neighbor_space: str = "pixel",
     seed: int = 0,
     overwrite: bool = False,
@@ -656,6 +657,8 @@ def balance_on_dask(
 
     syn_labels = np.asarray([] if plan is None else plan.cls, dtype=np.int64)
     y_out = np.concatenate([source.y[kept], source.y[duplicates], syn_labels])
+    dst_out: Path | str
+    manifest: Path | str
     if url_out:
         dst_out = f"{os.fspath(dst).rstrip('/')}"
         manifest = f"{dst_out}/manifest.csv"

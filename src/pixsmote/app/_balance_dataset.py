@@ -182,7 +182,9 @@ class BalanceResult:
 
     Attributes
     ----------
-    dst, manifest : pathlib.Path
+    dst, manifest : pathlib.Path or str
+        The output and its manifest: URLs (str) for a URL destination of
+        :func:`balance_on_dask`, paths otherwise.
     method : str
     class_names : list of str
     counts_before, counts_after : numpy.ndarray of int64
@@ -197,8 +199,8 @@ class BalanceResult:
         Input files left out by ``skip_bad``.
     """
 
-    dst: Path
-    manifest: Path
+    dst: Path | str
+    manifest: Path | str
     method: str
     class_names: list[str]
     counts_before: np.ndarray

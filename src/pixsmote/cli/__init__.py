@@ -137,7 +137,7 @@ def _termination_as_exception():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    fired = []
+    fired: list[int] = []
 
     def handler(signum, frame):
         if not fired:

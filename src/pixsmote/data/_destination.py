@@ -212,7 +212,9 @@ def _source_locations(source, root) -> tuple[list[Path], list[Path], list[Path]]
     if source is None:
         return [], [], []
     if isinstance(source, Dataset):
-        folders, files, roots = [], [], []
+        folders: list[Path] = []
+        files: list[Path] = []
+        roots: list[Path] = []
         for s in source.sources:
             (folders if s.is_dir() else files).append(s)
         if source.list_file is not None and source.root is not None:

@@ -185,9 +185,11 @@ def list_folder(fs, root: str):
             f"{root}: expected one sub-folder per class holding its images "
             "(e.g. cat/001.png, dog/002.png). Got no sub-folders instead."
         )
-    files, relpaths, labels = [], [], []
+    files: list[str] = []
+    relpaths: list[str] = []
+    labels: list[int] = []
     for label, cls in enumerate(class_names):
-        found = []
+        found: list[str] = []
         for path in fs.find(f"{root}/{cls}"):
             rel = path[len(root) + 1 :] if path.startswith(root + "/") else path
             inner = rel.split("/")[1:]
@@ -404,11 +406,13 @@ def source_from_dataset(dataset: Dataset) -> FolderSource:
             f"{dataset.name}: a distributed run reads image files. Expected a folder "
             "or a list file. Got an in-memory dataset (.npz or built-in) instead."
         )
-    fs, _ = open_url(dataset.root or Path(dataset.paths[0]).parent)
+    paths = dataset.paths
+    assert paths is not None  # file-backed, checked above
+    fs, _ = open_url(dataset.root or Path(paths[0]).parent)
     return FolderSource(
         fs=fs,
         root=str(dataset.root) if dataset.root is not None else "",
-        files=[str(p) for p in dataset.paths],
+        files=[str(p) for p in paths],
         relpaths=[dataset.relpath(i) for i in range(len(dataset))],
         y=dataset.y,
         class_names=list(dataset.class_names),

@@ -13,7 +13,7 @@ import posixpath
 import shutil
 import uuid
 from dataclasses import astuple, dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def folder_layout(
     duplicates = np.asarray(duplicates, dtype=np.int64).reshape(-1)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     folders = class_folder_names(source.class_names)
-    used = [set() for _ in folders]
+    used: list[set[str]] = [set() for _ in folders]
 
     def claim(label, stem, suffix):
         name, k = f"{stem}{suffix}", 1
@@ -238,6 +238,9 @@ class Staging:
             fs, source_fs
         )
         if same:
+            assert source_root  # `same` needs one
+            src: PurePath
+            dst_p: PurePath
             if self.local:
                 src, dst_p = Path(source_root).resolve(), Path(self.dst).resolve()
             else:
@@ -267,7 +270,7 @@ class Staging:
                 "(the output is staged beside it). Got a top-level name instead."
             )
         self.tmp = posixpath.join(str(parent), f".{name}.{uuid.uuid4().hex[:12]}.tmp")
-        self._created = []
+        self._created: list[Path] = []
 
     def open(self, folders=()) -> None:
         """Create the temporary prefix (and, locally, its class folders)."""

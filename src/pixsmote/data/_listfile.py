@@ -132,7 +132,7 @@ def parse_list_file(path, root=None) -> tuple[list[Path], np.ndarray, list[str]]
             f"{path}: expected a UTF-8 text list file of 'path label' lines. "
             "Got binary content instead."
         ) from None
-    entries = []
+    entries: list[tuple[Path, str]] = []
     seen: dict[Path, tuple[str, int]] = {}
     duplicates = 0
     for lineno, line in enumerate(text.splitlines(), start=1):

@@ -292,11 +292,13 @@ def _copied_bytes(dataset: Dataset, indices) -> int:
     """Bytes of the original files copied as they are."""
     if not dataset.is_file_backed:
         return 0
+    paths = dataset.paths
+    assert paths is not None  # file-backed, checked above
     total = 0
     for i in np.unique(indices):
         if dataset.is_copyable(i):
             with contextlib.suppress(OSError):
-                total += dataset.paths[int(i)].stat().st_size
+                total += paths[int(i)].stat().st_size
     return total
 
 

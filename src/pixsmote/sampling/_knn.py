@@ -509,8 +509,12 @@ class _HNSWIndex:
                 self.cells = cells.index
             # ``order[j]`` is the sample stored at graph position j.
             self.order = self._locality_order(Fr)
+            # faiss's stub types the second argument as a ScalarQuantizer; the
+            # SWIG constructor takes the quantizer type (QT_*), an int.
             index = faiss.IndexHNSWSQ(
-                Fr.shape[1], faiss.ScalarQuantizer.QT_8bit, _HNSW_M
+                Fr.shape[1],
+                faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]
+                _HNSW_M,
             )
             index.hnsw.efConstruction = _HNSW_EF_CONSTRUCTION
             stored = Fr if self.order is None else Fr[self.order]

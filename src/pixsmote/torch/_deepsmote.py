@@ -508,7 +508,7 @@ class DeepSMOTE(BaseOverSampler):
             enc = DeepSMOTEEncoder(shape, self.latent_dim, self.width, lo, hi)
             dec = DeepSMOTEDecoder(shape, self.latent_dim, self.width, lo, hi)
         enc, dec = enc.to(device), dec.to(device)
-        history = []
+        history: list[dict[str, float]] = []
         if self.epochs == 0:
             return enc.eval(), dec.eval(), history
         opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=self.lr)

@@ -26,6 +26,11 @@ class _Scaling(nn.Module):
     """Maps data values ``[lo, hi]`` to the networks' ``[-1, 1]`` and back, and
     pads/crops to a multiple of the stride. Saved with the weights (buffers)."""
 
+    # Registered as buffers below; declared so that ``self.lo`` is a Tensor to
+    # the type checker rather than ``Module.__getattr__``'s ``Tensor | Module``.
+    lo: torch.Tensor
+    hi: torch.Tensor
+
     def __init__(self, shape, lo: float, hi: float):
         super().__init__()
         c, h, w = shape
@@ -74,7 +79,8 @@ class DeepSMOTEEncoder(nn.Module):
         super().__init__()
         self.scaling = _Scaling(shape, lo, hi)
         c = self.scaling.shape[0]
-        layers, c_in = [], c
+        layers: list[nn.Module] = []
+        c_in = c
         for i in range(self.scaling.n_down):
             c_out = width * 2**i
             layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False))

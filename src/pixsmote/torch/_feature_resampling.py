@@ -87,7 +87,7 @@ class SamplerFeatures:
     def __init__(self, sampler, seed: int = 0):
         self.sampler = sampler
         self.seed = int(seed)
-        self._fitted_on = None
+        self._fitted_on: tuple[np.ndarray, np.ndarray] | None = None
         self._groups = None
 
     def _fit_groups(self, feats, y):

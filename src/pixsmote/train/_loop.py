@@ -388,9 +388,12 @@ def fit(
                 phase, phase_epoch0 = 1, epoch
                 X, Y = phases[1].X, phases[1].Y
                 criterion, augmentation = phases[1].criterion, phases[1].augmentation
-            elif epoch > phase_epoch0 and phases[phase].epoch_data is not None:
+            elif (
+                epoch > phase_epoch0
+                and (epoch_data := phases[phase].epoch_data) is not None
+            ):
                 X, Y = to_tensors(
-                    phases[phase].epoch_data(epoch - phase_epoch0),
+                    epoch_data(epoch - phase_epoch0),
                     "train_data",
                     n_classes,
                     device,

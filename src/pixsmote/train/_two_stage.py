@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pixsmote._errors import UsageError
+from pixsmote._errors import DataError, UsageError
 from pixsmote.train._metrics import compute_metrics
 
 __all__ = ["HeadResult", "extract_features", "retrain_head"]
@@ -33,14 +33,16 @@ Resample = Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
 
 
 def _split(net: nn.Module) -> tuple[Callable, nn.Module]:
-    if not hasattr(net, "forward_features") or not isinstance(
-        getattr(net, "fc", None), nn.Module
-    ):
+    # getattr, not attribute access: to the type checker a Module's unknown
+    # attributes are parameters or sub-modules (``Tensor | Module``).
+    features = getattr(net, "forward_features", None)
+    head = getattr(net, "fc", None)
+    if features is None or not isinstance(head, nn.Module):
         raise UsageError(
             "net must split into forward_features(x) and a head fc, as the models "
             f"of pixsmote.train.MODELS do. Got {type(net).__name__} instead."
         )
-    return net.forward_features, net.fc
+    return features, head
 
 
 def _device_of(net: nn.Module) -> torch.device:
@@ -124,10 +126,14 @@ def _reinit(head: nn.Module, seed: int) -> None:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for m in head.modules():
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+            reset = getattr(m, "reset_parameters", None)
+            if reset is not None:
+                reset()
             elif type(m).__name__ == "NormedLinear":
-                nn.init.kaiming_uniform_(m.weight, a=5**0.5)
+                # The cosine head has no reset_parameters; its own initialisation.
+                weight = m.weight
+                assert isinstance(weight, torch.Tensor)  # a Parameter
+                nn.init.kaiming_uniform_(weight, a=5**0.5)
 
 
 def retrain_head(
@@ -190,6 +196,11 @@ def retrain_head(
         raise UsageError(
             f"batch_size must be a positive integer. Got {batch_size!r} instead."
         )
+    if len(val_y) == 0:  # no epoch would score, so none would be kept
+        raise DataError(
+            "val_y is empty: the head's epoch is chosen on validation ACSA. "
+            "Expected at least one validation feature. Got none instead."
+        )
     net = copy.deepcopy(net)
     _, head = _split(net)
     device = _device_of(net)
@@ -213,7 +224,8 @@ def retrain_head(
     V = torch.as_tensor(np.asarray(val_feats, dtype=np.float32), device=device)
     val_y = np.asarray(val_y, dtype=np.int64)
     history: list[dict] = []
-    best = (-math.inf, 0, None, {})
+    best_acsa, best_epoch, best_val = -math.inf, 0, {}
+    best_state: dict[str, torch.Tensor] | None = None
     t0 = time.perf_counter()
     for epoch in range(epochs):
         Fe, ye = (feats, y) if resample is None else resample(epoch, feats, y)
@@ -251,17 +263,22 @@ def retrain_head(
                 "time_s": time.perf_counter() - t0,
             }
         )
-        if metrics["acsa"] >= best[0]:
-            state = {k: v.detach().clone() for k, v in head.state_dict().items()}
-            best = (metrics["acsa"], epoch + 1, state, metrics)
-    head.load_state_dict(best[2])
+        if metrics["acsa"] >= best_acsa:  # ties: the later epoch
+            best_acsa, best_epoch, best_val = metrics["acsa"], epoch + 1, metrics
+            best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+    # A non-empty validation set scores a number (not NaN), so epoch 1 is kept
+    # at least.
+    assert best_state is not None
+    head.load_state_dict(best_state)
     net.eval()
-    return HeadResult(net, best[1], best[3], history)
+    return HeadResult(net, best_epoch, best_val, history)
 
 
 def _out_features(head: nn.Module) -> int:
     weights = [
-        m.weight for m in head.modules() if getattr(m, "weight", None) is not None
+        w
+        for m in head.modules()
+        if isinstance(w := getattr(m, "weight", None), torch.Tensor)
     ]
     if not weights or weights[-1].ndim != 2:
         raise UsageError(
