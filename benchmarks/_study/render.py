@@ -352,9 +352,9 @@ def _ranking_section(s: Study, say: Say, headline: dict):
         say("")
     if not ranked_any:
         say("No finished runs yet.\n")
-    overlap = verdicts.overlap_section(s)
-    if overlap:
-        say(overlap)
+    for extra in (verdicts.head_diagnostic_section(s), verdicts.overlap_section(s)):
+        if extra:
+            say(extra)
 
 
 def _cost(s: Study, say: Say):

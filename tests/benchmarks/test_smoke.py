@@ -85,6 +85,19 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     config = tmp_path / "study.toml"
     config.write_text(STUDY_TOML)
     assert study.load_config(config) == tomllib.loads(STUDY_TOML)
+    rows = [
+        {"backbone": bb, "head": head, "val_acsa": 0.8, "test_acsa": {"test": acc}}
+        for bb, head, acc in [
+            ("imbalanced", "stage 1 alone", 0.797),
+            ("imbalanced", "class-balanced real features (cRT)", 0.863),
+            ("balanced", "stage 1 alone", 0.887),
+            ("balanced", "imbalanced real features", 0.875),
+        ]
+    ]
+    (tmp_path / "results" / "head_retraining_diagnostic.json").write_text(json.dumps(
+        {"rows": rows, "quick": False, "steps": 3000, "head_epochs": 10,
+         "head_lr": 0.1, "table": "| backbone | head trained on |"}
+    ))  # fmt: skip
     before = _snapshot(results)
     out = tmp_path / "docs"
     argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
@@ -96,6 +109,8 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     assert "| `smote` | pixsmote sampler | 3 |" in doc
     assert "- random over-sampling: `ros` (" in doc
     assert "SMOTE (pixel space) — **reported** by DeepSMOTE" in doc
+    assert "### Where the gap is: the head or the representation" in doc
+    assert "from 79.7 to 86.3 %" in doc and "+1.2 points over" in doc
     assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
     which = (out / "which_method.md").read_text()
     assert which.startswith("## Which method should I use?")
