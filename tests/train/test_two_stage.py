@@ -112,3 +112,18 @@ def test_errors(setup):
     # No validation score: no epoch to keep (was a TypeError from load_state_dict).
     with pytest.raises(DataError, match="val_y is empty"):
         retrain_head(net, feats, y, vf[:0], vy[:0], epochs=1)
+
+
+def test_extract_features_of_read_only_images_is_silent(setup, digits):
+    # Images often come as read-only arrays (np.load(mmap_mode="r"), shared
+    # buffers); torch warns on wrapping those, so the features must not.
+    net, feats, *_ = setup
+    (X, _), _ = digits
+    ro = X.copy()
+    ro.flags.writeable = False
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = extract_features(net, ro)
+    np.testing.assert_array_equal(got, feats)

@@ -82,7 +82,9 @@ def extract_features(net: nn.Module, X, batch_size: int = 1024) -> np.ndarray:
     try:
         with torch.no_grad():
             for s in range(0, len(X), batch_size):
-                xb = torch.from_numpy(np.ascontiguousarray(X[s : s + batch_size]))
+                # A copy of the block: the images may be a read-only memmap or
+                # array (torch warns on non-writable ones), and one batch is small.
+                xb = torch.from_numpy(np.array(X[s : s + batch_size], order="C"))
                 xb = xb.unsqueeze(1) if xb.ndim == 3 else xb.permute(0, 3, 1, 2)
                 xb = xb.to(device).float()
                 if X.dtype == np.uint8:
