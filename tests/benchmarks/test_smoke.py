@@ -91,7 +91,8 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
             ("imbalanced", "stage 1 alone", 0.797),
             ("imbalanced", "class-balanced real features (cRT)", 0.863),
             ("balanced", "stage 1 alone", 0.887),
-            ("balanced", "imbalanced real features", 0.875),
+            ("balanced", "imbalanced real features", 0.850),
+            ("balanced", "class-balanced real features (cRT)", 0.889),
         ]
     ]
     (tmp_path / "results" / "head_retraining_diagnostic.json").write_text(json.dumps(
@@ -110,7 +111,8 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     assert "- random over-sampling: `ros` (" in doc
     assert "SMOTE (pixel space) — **reported** by DeepSMOTE" in doc
     assert "### Where the gap is: the head or the representation" in doc
-    assert "from 79.7 to 86.3 %" in doc and "+1.2 points over" in doc
+    assert "from 79.7 to 86.3 % (+6.6)" in doc and "costs 3.7 points" in doc
+    assert "representation is worth **+2.6 points**" in doc
     assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
     which = (out / "which_method.md").read_text()
     assert which.startswith("## Which method should I use?")
