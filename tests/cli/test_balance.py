@@ -245,7 +245,10 @@ def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
         import pixsmote.data._writer as writer
         original = writer.encode_png
         def slow(*args):
-            time.sleep(0.05)
+            # Slow enough that the run is still writing when SIGINT lands,
+            # even when a loaded machine delays this test's polling by
+            # seconds (0.05 s a file once let the run finish first).
+            time.sleep(0.25)
             return original(*args)
         writer.encode_png = slow
         from pixsmote.cli import main
