@@ -245,10 +245,7 @@ def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
         import pixsmote.data._writer as writer
         original = writer.encode_png
         def slow(*args):
-            # Slow enough that the run is still writing when SIGINT lands,
-            # even when a loaded machine delays this test's polling by
-            # seconds (0.05 s a file once let the run finish first).
-            time.sleep(0.25)
+            time.sleep(0.05)
             return original(*args)
         writer.encode_png = slow
         from pixsmote.cli import main
@@ -257,7 +254,10 @@ def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
         """
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 120  # imports are slow on a busy machine
     while time.monotonic() < deadline:  # wait until it is writing
@@ -287,3 +287,13 @@ def test_existing_npz_manifest_is_refused_before_reading(tmp_path, capsys):
     assert main(argv) == 2
     assert "bal.manifest.csv already exists" in capsys.readouterr().err
     assert (tmp_path / "bal.manifest.csv").read_text() == "mine\n"
+
+
+def _as_from_a_terminal():
+    """In the child, before exec: the signal dispositions of a command typed
+    in a terminal. A suite started in the background (``cmd &``) or under
+    ``nohup`` passes SIGINT/SIGHUP down as ignored, and a process that starts
+    with them ignored rightly keeps them so -- which is not what these tests
+    are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)

@@ -219,6 +219,7 @@ def _start_writing(tmp_path, src, out, extra=()):
         [sys.executable, "-c", _slow_balance_script(src, out, extra)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 120  # imports are slow on a busy machine
     while time.monotonic() < deadline:  # wait until it is writing images
@@ -597,3 +598,13 @@ def test_config_json_survives(tmp_path):
         assert _status(argv) == 0
     assert json.loads((out / "bench.json").read_text())
     assert _status(argv) == 0  # resumes into its own folder
+
+
+def _as_from_a_terminal():
+    """In the child, before exec: the signal dispositions of a command typed
+    in a terminal. A suite started in the background (``cmd &``) or under
+    ``nohup`` passes SIGINT/SIGHUP down as ignored, and a process that starts
+    with them ignored rightly keeps them so -- which is not what these tests
+    are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
