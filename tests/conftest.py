@@ -9,6 +9,7 @@ thread per core oversubscribes the CPU (measured: the KMeans-SMOTE parity test
 went from ~2 s to ~45 s under contention). One thread per worker.
 """
 
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,18 @@ def pixels_of():
             return np.asarray(im)
 
     return read
+
+
+def _as_from_a_terminal():
+    """In the child, before exec: the signal dispositions of a command typed
+    in a terminal. A suite started in the background (``cmd &``) or under
+    ``nohup`` passes SIGINT/SIGHUP down as ignored, and a process that starts
+    with them ignored rightly keeps them so -- not what signal tests test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+@pytest.fixture
+def terminal_signals():
+    """``preexec_fn`` for a subprocess that should get Ctrl-C and hang-ups."""
+    return _as_from_a_terminal

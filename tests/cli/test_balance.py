@@ -236,7 +236,8 @@ def test_error_midway_through_writing_leaves_nothing(tmp_path, capsys, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
 
 
-def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
+def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path, terminal_signals):
+    preexec = terminal_signals
     src = _folder(tmp_path / "src", {"a": 40, "b": 4})
     out = tmp_path / "out"
     script = textwrap.dedent(
@@ -257,7 +258,7 @@ def test_real_ctrl_c_leaves_nothing_at_the_destination(tmp_path):
         [sys.executable, "-c", script],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_as_from_a_terminal,
+        preexec_fn=preexec,
     )
     deadline = time.monotonic() + 120  # imports are slow on a busy machine
     while time.monotonic() < deadline:  # wait until it is writing
@@ -287,13 +288,3 @@ def test_existing_npz_manifest_is_refused_before_reading(tmp_path, capsys):
     assert main(argv) == 2
     assert "bal.manifest.csv already exists" in capsys.readouterr().err
     assert (tmp_path / "bal.manifest.csv").read_text() == "mine\n"
-
-
-def _as_from_a_terminal():
-    """In the child, before exec: the signal dispositions of a command typed
-    in a terminal. A suite started in the background (``cmd &``) or under
-    ``nohup`` passes SIGINT/SIGHUP down as ignored, and a process that starts
-    with them ignored rightly keeps them so -- which is not what these tests
-    are about."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)

@@ -214,12 +214,12 @@ def _slow_balance_script(src, out, extra=()):
     )
 
 
-def _start_writing(tmp_path, src, out, extra=()):
+def _start_writing(tmp_path, src, out, preexec, extra=()):
     proc = subprocess.Popen(
         [sys.executable, "-c", _slow_balance_script(src, out, extra)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_as_from_a_terminal,
+        preexec_fn=preexec,
     )
     deadline = time.monotonic() + 120  # imports are slow on a busy machine
     while time.monotonic() < deadline:  # wait until it is writing images
@@ -234,11 +234,11 @@ def _start_writing(tmp_path, src, out, extra=()):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_termination_signals_leave_nothing(tmp_path, sig):
+def test_termination_signals_leave_nothing(tmp_path, sig, terminal_signals):
     src = _folder(tmp_path / "src", {"a": 40, "b": 4})
     before = _tree(src)
     out = tmp_path / "out"
-    proc = _start_writing(tmp_path, src, out)
+    proc = _start_writing(tmp_path, src, out, terminal_signals)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + sig, err.decode()
@@ -247,10 +247,12 @@ def test_termination_signals_leave_nothing(tmp_path, sig):
     assert _tree(src) == before
 
 
-def test_leftovers_of_a_hard_kill_are_cleaned_by_the_next_run(tmp_path, capsys):
+def test_leftovers_of_a_hard_kill_are_cleaned_by_the_next_run(
+    tmp_path, capsys, terminal_signals
+):
     src = _folder(tmp_path / "src", {"a": 40, "b": 4})
     out = tmp_path / "out"
-    proc = _start_writing(tmp_path, src, out)
+    proc = _start_writing(tmp_path, src, out, terminal_signals)
     proc.kill()  # SIGKILL: no handler runs
     proc.communicate(timeout=30)
     left = _leftovers(tmp_path, "out")
@@ -262,10 +264,12 @@ def test_leftovers_of_a_hard_kill_are_cleaned_by_the_next_run(tmp_path, capsys):
     assert _leftovers(tmp_path, "out") == ["out"]
 
 
-def test_a_second_run_into_the_same_destination_says_who_holds_it(tmp_path, capsys):
+def test_a_second_run_into_the_same_destination_says_who_holds_it(
+    tmp_path, capsys, terminal_signals
+):
     src = _folder(tmp_path / "src", {"a": 40, "b": 4})
     out = tmp_path / "out"
-    proc = _start_writing(tmp_path, src, out)
+    proc = _start_writing(tmp_path, src, out, terminal_signals)
     try:
         argv = ["balance", str(src), "--out", str(out), "--k-neighbors", "2"]
         line = _one_line_error(capsys, argv, 1, str(out))
@@ -598,13 +602,3 @@ def test_config_json_survives(tmp_path):
         assert _status(argv) == 0
     assert json.loads((out / "bench.json").read_text())
     assert _status(argv) == 0  # resumes into its own folder
-
-
-def _as_from_a_terminal():
-    """In the child, before exec: the signal dispositions of a command typed
-    in a terminal. A suite started in the background (``cmd &``) or under
-    ``nohup`` passes SIGINT/SIGHUP down as ignored, and a process that starts
-    with them ignored rightly keeps them so -- which is not what these tests
-    are about."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
