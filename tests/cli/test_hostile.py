@@ -247,6 +247,64 @@ def test_termination_signals_leave_nothing(tmp_path, sig, terminal_signals):
     assert _tree(src) == before
 
 
+@pytest.mark.parametrize("interrupt", ["SIGTERM", "SIGINT"])
+def test_a_signal_landing_inside_library_cleanup_still_reports_the_signal(
+    monkeypatch, capsys, interrupt
+):
+    # What CI saw once: SIGTERM arrived inside Condition.wait between its
+    # release and re-acquire, so the stdlib's own ``with`` exit raised
+    # "RuntimeError: cannot release un-acquired lock" with the signal's
+    # exception as context. The status must still be the signal's.
+    import pixsmote.cli as cli
+
+    def run(args):
+        try:
+            if interrupt == "SIGTERM":
+                raise cli._Terminated(signal.SIGTERM)
+            raise KeyboardInterrupt
+        finally:
+            raise RuntimeError("cannot release un-acquired lock")
+
+    real = cli.build_parser
+
+    def parser_with_a_failing_inspect():
+        parser = real()
+        parser.parse_args = lambda argv: type(
+            "A", (), {"command": "inspect", "run": staticmethod(run)}
+        )()
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_with_a_failing_inspect)
+    status = main(["inspect", "x"])
+    err = capsys.readouterr().err
+    if interrupt == "SIGTERM":
+        assert status == 128 + signal.SIGTERM
+        assert err.strip() == "pixsmote inspect: terminated (SIGTERM)"
+    else:
+        assert status == 130
+        assert err.strip() == "pixsmote inspect: interrupted"
+
+
+def test_an_unrelated_error_still_propagates(monkeypatch):
+    import pixsmote.cli as cli
+
+    def run(args):
+        raise RuntimeError("a bug")
+
+    real = cli.build_parser
+
+    def parser_with_a_buggy_inspect():
+        parser = real()
+        parser.parse_args = lambda argv: type(
+            "A", (), {"command": "inspect", "run": staticmethod(run)}
+        )()
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_with_a_buggy_inspect)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["inspect", "x"])
+
+
 def test_leftovers_of_a_hard_kill_are_cleaned_by_the_next_run(
     tmp_path, capsys, terminal_signals
 ):

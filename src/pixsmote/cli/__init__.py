@@ -187,33 +187,60 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()
                 return status
             except UsageError as exc:
+                if _interruption(exc) is not None:
+                    raise
                 print(f"{command}: error: {exc}", file=sys.stderr)
                 return 2
             except (DataError, FileNotFoundError, PermissionError) as exc:
+                # A cleanup that failed while a signal unwound the stack:
+                # report the signal, not the cleanup's error.
+                if _interruption(exc) is not None:
+                    raise
                 print(f"{command}: error: {exc}", file=sys.stderr)
                 return 1
-    except KeyboardInterrupt:
-        print(f"{command}: interrupted", file=sys.stderr)
-        return 130
-    except _Terminated as exc:
-        name = signal.Signals(exc.signum).name
-        print(f"{command}: terminated ({name})", file=sys.stderr)
-        return 128 + exc.signum
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return 141  # 128 + SIGPIPE, what a shell reports for `... | head`
-    except ModuleNotFoundError as exc:
-        # Sampling-only installs lack the training stack: say which extra
-        # brings it instead of a traceback.
-        extra = _EXTRAS.get((exc.name or "").partition(".")[0])
-        if extra is None:
-            raise
-        print(
-            f"{command}: error: this command needs {exc.name}, which "
-            f"is not installed. Install it with: pip install 'pixsmote[{extra}]'",
-            file=sys.stderr,
-        )
-        return 1
+    except BaseException as exc:
+        # A signal's exception can surface anywhere, even inside the stdlib's
+        # own cleanup: CI saw SIGTERM land in Condition.wait between releasing
+        # and re-taking its lock, so what escaped was "RuntimeError: cannot
+        # release un-acquired lock" with the _Terminated as its context. The
+        # cleanups ran either way; look for the signal in the chain so the
+        # exit status still says what happened.
+        interrupt = _interruption(exc)
+        if isinstance(interrupt, KeyboardInterrupt):
+            print(f"{command}: interrupted", file=sys.stderr)
+            return 130
+        if isinstance(interrupt, _Terminated):
+            name = signal.Signals(interrupt.signum).name
+            print(f"{command}: terminated ({name})", file=sys.stderr)
+            return 128 + interrupt.signum
+        if isinstance(exc, BrokenPipeError):
+            _quiet_broken_pipe()
+            return 141  # 128 + SIGPIPE, what a shell reports for `... | head`
+        if isinstance(exc, ModuleNotFoundError):
+            # Sampling-only installs lack the training stack: say which extra
+            # brings it instead of a traceback.
+            extra = _EXTRAS.get((exc.name or "").partition(".")[0])
+            if extra is not None:
+                print(
+                    f"{command}: error: this command needs {exc.name}, which "
+                    "is not installed. Install it with: "
+                    f"pip install 'pixsmote[{extra}]'",
+                    file=sys.stderr,
+                )
+                return 1
+        raise
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt or :class:`_Terminated` in ``exc``'s chain, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (KeyboardInterrupt, _Terminated)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 #: Optional dependency -> the extra of pixsmote that installs it.
