@@ -249,6 +249,48 @@ def test_destination_rules(source, client, tmp_path):
         balance(load_dataset(source), tmp_path / "o.npz", client=client)
 
 
+def test_a_local_destination_is_locked_as_by_the_single_process_writer(
+    source, client, reference, tmp_path
+):
+    """Another run holding the destination's lock (here: this process, as the
+    single-process writer does) refuses the Dask run, naming the holder, and
+    leaves nothing; once released, the run writes and releases the lock."""
+    from pixsmote.data._atomic import release_lock, take_lock
+    from pixsmote.data._destination import work_paths
+
+    dst = tmp_path / "out"
+    lock_path = work_paths(dst)[2]
+    lock = take_lock(dst, lock_path)
+    try:
+        with pytest.raises(DataError, match=rf"being written by another pixsmote "
+                           rf"run \(PID {os.getpid()}"):  # fmt: skip
+            balance(load_dataset(source), dst, "smote", seed=7, k_neighbors=3,
+                    client=client)  # fmt: skip
+    finally:
+        release_lock(lock, lock_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    balance(load_dataset(source), dst, "smote", seed=7, k_neighbors=3, client=client)
+    assert _local_files(dst) == reference["smote"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_by_a_dask_run(
+    source, client, reference, tmp_path, capsys
+):
+    import subprocess
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a PID that no longer runs
+    dst = tmp_path / "out"
+    left = tmp_path / f".out.pixsmote-{dead.pid}.tmp"
+    (left / "big").mkdir(parents=True)
+    (left / "big" / "half.png").write_bytes(b"\x89PNG")
+    balance(load_dataset(source), dst, "smote", seed=7, k_neighbors=3, client=client)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert _local_files(dst) == reference["smote"]
+    assert "left by an interrupted run" in capsys.readouterr().err
+
+
 def test_s3_over_moto_with_the_cli(tmp_path, monkeypatch, capsys):
     # few images: every one is a few requests to the moto server
     source = tmp_path / "src"

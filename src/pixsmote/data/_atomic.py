@@ -47,7 +47,7 @@ def _say(text: str) -> None:
     print(f"pixsmote: {text}", file=sys.stderr, flush=True)
 
 
-def _remove_leftovers(dst: Path) -> None:
+def remove_leftovers(dst: Path) -> None:
     """Remove what a killed run into `dst` left (its PID is no longer running).
 
     Called with the destination's lock held, so no live pixsmote run is
@@ -81,7 +81,7 @@ def _remove_leftovers(dst: Path) -> None:
              f"(PID {pid})")  # fmt: skip
 
 
-def _take_lock(dst: Path, lock_path: Path):
+def take_lock(dst: Path, lock_path: Path):
     """Hold `lock_path` for writing `dst`; refuse, naming the holder, if taken."""
     from filelock import FileLock, Timeout
 
@@ -103,7 +103,7 @@ def _take_lock(dst: Path, lock_path: Path):
     return lock
 
 
-def _release_lock(lock, lock_path: Path) -> None:
+def release_lock(lock, lock_path: Path) -> None:
     # Unlinked while still held: a run that opened it meanwhile finds the
     # inode gone and takes a new one.
     with contextlib.suppress(OSError):
@@ -219,14 +219,14 @@ def atomic_output(
     ok = False
     try:
         try:
-            lock = _take_lock(dst, lock_path)
+            lock = take_lock(dst, lock_path)
         except OSError as exc:
             raise _os_error(dst, exc) from None
         try:
             # Under the lock: a killed run's leftovers first (which may put an
             # output back), then the rules again (another run may have
             # finished meanwhile).
-            _remove_leftovers(dst)
+            remove_leftovers(dst)
             targets = check_destination(dst, overwrite=overwrite, source=source)
             try:
                 if needed_bytes and shutil.disk_usage(dst.parent).free < needed_bytes:
@@ -262,7 +262,7 @@ def atomic_output(
                 if not ok:
                     shutil.rmtree(tmp, ignore_errors=True)
         finally:
-            _release_lock(lock, lock_path)
+            release_lock(lock, lock_path)
     finally:
         if not ok:
             _remove_parents(created)

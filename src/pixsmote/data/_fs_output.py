@@ -18,7 +18,13 @@ from pathlib import Path, PurePath, PurePosixPath
 import numpy as np
 
 from pixsmote._errors import UsageError
-from pixsmote.data._destination import MANIFEST_NAME, check_destination, marker_info
+from pixsmote.data._atomic import release_lock, remove_leftovers, take_lock
+from pixsmote.data._destination import (
+    MANIFEST_NAME,
+    check_destination,
+    marker_info,
+    work_paths,
+)
 from pixsmote.data._fs import FolderSource, is_local
 from pixsmote.data._listfile import format_list_line
 from pixsmote.data._manifest import MANIFEST_COLUMNS, ManifestRow
@@ -269,19 +275,52 @@ class Staging:
                 f"--out {self.dst}: expected a folder inside a bucket or folder "
                 "(the output is staged beside it). Got a top-level name instead."
             )
-        self.tmp = posixpath.join(str(parent), f".{name}.{uuid.uuid4().hex[:12]}.tmp")
+        self._overwrite = overwrite
+        self._source = source_root if same and is_local(source_fs) else None
+        self._lock = None
+        if self.local:
+            # The single-process writer's names (they hold this PID), so that
+            # either writer recognises and cleans the other's leftovers after a
+            # kill, and the same lock file, so that two runs of any kind into
+            # one destination are refused instead of racing.
+            tmp, _, self._lock_path = work_paths(Path(self.dst).absolute())
+            self.tmp = str(tmp)
+        else:
+            self.tmp = posixpath.join(
+                str(parent), f".{name}.{uuid.uuid4().hex[:12]}.tmp"
+            )
         self._created: list[Path] = []
 
     def open(self, folders=()) -> None:
-        """Create the temporary prefix (and, locally, its class folders)."""
+        """Create the temporary prefix (and, locally, its class folders).
+
+        Locally, first take the destination's lock (a :class:`DataError`
+        naming the holder when another run has it), remove what killed runs
+        left there and check the destination again under the lock; the lock is
+        held until :meth:`commit` or :meth:`abort`.
+        """
         if self.local:
-            parent = Path(self.dst).parent
+            dst = Path(self.dst).absolute()
+            parent = dst.parent
             while not parent.exists():
                 self._created.append(parent)
                 parent = parent.parent
-            for folder in folders:
-                Path(self.tmp, folder).mkdir(parents=True, exist_ok=True)
-            Path(self.tmp).mkdir(parents=True, exist_ok=True)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._lock = take_lock(dst, self._lock_path)
+                remove_leftovers(dst)
+                check_destination(dst, overwrite=self._overwrite, source=self._source)
+                for folder in folders:
+                    Path(self.tmp, folder).mkdir(parents=True, exist_ok=True)
+                Path(self.tmp).mkdir(parents=True, exist_ok=True)
+            except BaseException:
+                self.abort()
+                raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            release_lock(self._lock, self._lock_path)
+            self._lock = None
 
     def commit(self) -> None:
         """Move the written output to the destination."""
@@ -289,7 +328,7 @@ class Staging:
             dst, tmp = Path(self.dst), Path(self.tmp)
             old = None
             if dst.exists() or dst.is_symlink():
-                old = dst.with_name(f".{dst.name}.{os.getpid()}.old")
+                old = work_paths(dst.absolute())[1]
                 os.replace(dst, old)
             os.replace(tmp, dst)
             if old is not None:
@@ -297,6 +336,7 @@ class Staging:
                     shutil.rmtree(old)
                 else:
                     old.unlink()
+            self._release()
             return
         fs = self.fs
         fs.invalidate_cache()  # the workers wrote; this process's listings are old
@@ -320,6 +360,7 @@ class Staging:
         try:
             if self.local:
                 shutil.rmtree(self.tmp, ignore_errors=True)
+                self._release()
                 for folder in self._created:  # innermost first
                     with contextlib.suppress(OSError):
                         folder.rmdir()
