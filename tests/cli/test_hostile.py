@@ -247,6 +247,22 @@ def test_termination_signals_leave_nothing(tmp_path, sig, terminal_signals):
     assert _tree(src) == before
 
 
+def _inspect_runs(monkeypatch, run):
+    """Make ``pixsmote inspect`` call `run` (through main's error handling)."""
+    import pixsmote.cli as cli
+
+    real = cli.build_parser
+
+    def parser():
+        p = real()
+        p.parse_args = lambda argv: type(
+            "A", (), {"command": "inspect", "run": staticmethod(run)}
+        )()
+        return p
+
+    monkeypatch.setattr(cli, "build_parser", parser)
+
+
 @pytest.mark.parametrize("interrupt", ["SIGTERM", "SIGINT"])
 def test_a_signal_landing_inside_library_cleanup_still_reports_the_signal(
     monkeypatch, capsys, interrupt
@@ -265,16 +281,7 @@ def test_a_signal_landing_inside_library_cleanup_still_reports_the_signal(
         finally:
             raise RuntimeError("cannot release un-acquired lock")
 
-    real = cli.build_parser
-
-    def parser_with_a_failing_inspect():
-        parser = real()
-        parser.parse_args = lambda argv: type(
-            "A", (), {"command": "inspect", "run": staticmethod(run)}
-        )()
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", parser_with_a_failing_inspect)
+    _inspect_runs(monkeypatch, run)
     status = main(["inspect", "x"])
     err = capsys.readouterr().err
     if interrupt == "SIGTERM":
@@ -286,21 +293,11 @@ def test_a_signal_landing_inside_library_cleanup_still_reports_the_signal(
 
 
 def test_an_unrelated_error_still_propagates(monkeypatch):
-    import pixsmote.cli as cli
 
     def run(args):
         raise RuntimeError("a bug")
 
-    real = cli.build_parser
-
-    def parser_with_a_buggy_inspect():
-        parser = real()
-        parser.parse_args = lambda argv: type(
-            "A", (), {"command": "inspect", "run": staticmethod(run)}
-        )()
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", parser_with_a_buggy_inspect)
+    _inspect_runs(monkeypatch, run)
     with pytest.raises(RuntimeError, match="a bug"):
         main(["inspect", "x"])
 
