@@ -90,6 +90,34 @@ def test_leftovers_of_dead_runs_are_removed_and_an_aside_output_restored(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.parametrize("interrupted_call", [1, 2])
+def test_an_interrupted_swap_puts_the_previous_output_back(
+    tmp_path, monkeypatch, interrupted_call
+):
+    """A signal landing in either rename of the final swap (old output aside,
+    new output in) leaves the previous output where it was, and nothing else."""
+    import pixsmote.data._atomic as atomic
+
+    dst = tmp_path / "out"
+    with atomic_output(dst) as tmp:
+        (tmp / "v1.txt").write_text("1")
+    real, calls = os.replace, []
+
+    def replace(src, target):
+        calls.append((src, target))
+        if len(calls) == interrupted_call:  # 2: after the old one went aside
+            raise KeyboardInterrupt
+        return real(src, target)
+
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_output(dst, overwrite=True) as tmp:
+            (tmp / "v2.txt").write_text("2")
+            monkeypatch.setattr(atomic.os, "replace", replace)
+    monkeypatch.undo()
+    assert sorted(p.name for p in dst.iterdir()) == [MARKER_NAME, "v1.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_a_parent_that_is_a_file_is_one_data_error(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(DataError, match="is a file, not a folder"):

@@ -111,6 +111,35 @@ def release_lock(lock, lock_path: Path) -> None:
     lock.release()
 
 
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def swap_into_place(tmp: Path, dst: Path, old: Path) -> None:
+    """Rename folder `tmp` to `dst`, replacing (and then deleting) what is there.
+
+    An existing `dst` is first set aside as `old`. If anything interrupts the
+    two renames (a signal's exception can land between any two bytecodes),
+    `old` is put back before the exception goes on, so the user's previous
+    output is never left hidden under a dot-name. An interruption while `old`
+    is deleted leaves the new output in place and `old` for the next run's
+    leftover cleaning.
+    """
+    try:
+        if _present(dst):
+            os.replace(dst, old)
+        os.replace(tmp, dst)
+    except BaseException:
+        if _present(old) and not _present(dst):
+            os.replace(old, dst)
+        raise
+    if _present(old):
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+
+
 def _make_parents(dst: Path) -> list[Path]:
     """Create the missing parents of `dst`; return them, innermost first."""
     created = []
@@ -246,15 +275,7 @@ def atomic_output(
                         json.dump(info, fh, indent=1, ensure_ascii=False)
                         fh.write("\n")
                     os.chmod(tmp, 0o777 & ~_umask())
-                    replaced = dst.exists() or dst.is_symlink()
-                    if replaced:
-                        os.replace(dst, old)
-                    os.replace(tmp, dst)
-                    if replaced:
-                        if old.is_dir() and not old.is_symlink():
-                            shutil.rmtree(old)
-                        else:
-                            old.unlink()
+                    swap_into_place(tmp, dst, old)
                 ok = True
             except OSError as exc:
                 raise _os_error(dst, exc, expected_bytes) from None

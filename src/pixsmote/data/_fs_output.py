@@ -18,7 +18,12 @@ from pathlib import Path, PurePath, PurePosixPath
 import numpy as np
 
 from pixsmote._errors import UsageError
-from pixsmote.data._atomic import release_lock, remove_leftovers, take_lock
+from pixsmote.data._atomic import (
+    release_lock,
+    remove_leftovers,
+    swap_into_place,
+    take_lock,
+)
 from pixsmote.data._destination import (
     MANIFEST_NAME,
     check_destination,
@@ -325,17 +330,8 @@ class Staging:
     def commit(self) -> None:
         """Move the written output to the destination."""
         if self.local:
-            dst, tmp = Path(self.dst), Path(self.tmp)
-            old = None
-            if dst.exists() or dst.is_symlink():
-                old = work_paths(dst.absolute())[1]
-                os.replace(dst, old)
-            os.replace(tmp, dst)
-            if old is not None:
-                if old.is_dir() and not old.is_symlink():
-                    shutil.rmtree(old)
-                else:
-                    old.unlink()
+            dst = Path(self.dst).absolute()
+            swap_into_place(Path(self.tmp), dst, work_paths(dst)[1])
             self._release()
             return
         fs = self.fs
