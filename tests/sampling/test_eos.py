@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,31 @@ def test_separated_class_falls_back_to_copies_with_a_warning():
     with pytest.warns(UserWarning, match="no sample of class 1"):
         plan = EOS(random_state=0, k_neighbors=3).fit_plan(X, y)[1]
     assert np.all(plan.base == plan.neighbor) and np.all(plan.gap == 0)
+
+
+def test_few_bases_are_used_with_a_warning():
+    # Class 1: two samples near class 0 (with enemies), the rest far away.
+    rng = np.random.default_rng(0)
+    X = np.concatenate([np.zeros((20, 2)), [[0.5, 0.5], [0.6, 0.4]],
+                        np.full((8, 2), 100.0)])  # fmt: skip
+    X += rng.normal(0, 0.1, X.shape)
+    y = np.repeat([0, 1], [20, 10])
+    with pytest.warns(UserWarning, match=r"only 2 of the 10 samples of class 1 "
+                      r".* all its 10 synthetic samples"):  # fmt: skip
+        sampler = EOS(random_state=0, k_neighbors=3)
+        plan = sampler.fit_plan(X, y)[1]
+    assert sampler.n_bases_[1] == 2
+    assert set(plan.base.tolist()) <= {20, 21}
+    assert np.all(y[plan.neighbor] == 0)
+
+
+def test_enough_bases_give_no_warning():
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1, (60, 2))
+    y = np.repeat([0, 1], [40, 20])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EOS(random_state=0, k_neighbors=3).fit_plan(X, y)
 
 
 def test_images_keep_their_shape_and_dtype():
