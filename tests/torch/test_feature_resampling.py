@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,21 @@ def test_list_and_errors():
         feature_resampler("smote")
     with pytest.raises(UsageError, match="crt takes no"):
         feature_resampler("crt", k_neighbors=3)
+
+
+def test_a_samplers_warning_is_said_once_not_every_head_epoch():
+    # EOS refits each epoch; its few-bases warning is the same each time.
+    rng = np.random.default_rng(0)
+    feats = np.concatenate([rng.normal(0, 0.1, (20, 2)), [[0.5, 0.5], [0.6, 0.4]],
+                            rng.normal(100, 0.1, (8, 2))]).astype(np.float32)
+    y = np.repeat([0, 1], [20, 10])
+    resample = feature_resampler("eos", seed=0, k_neighbors=3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for epoch in range(3):
+            resample(epoch, feats, y)
+    assert [str(w.message)[:30] for w in seen] == ["EOS: only 2 of the 10 samples "]
+    with warnings.catch_warnings(record=True) as seen:  # new data: said again
+        warnings.simplefilter("always")
+        resample(3, feats.copy(), y)
+    assert len(seen) == 1

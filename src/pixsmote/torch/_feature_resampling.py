@@ -17,6 +17,8 @@ every epoch's draw is reproducible from ``(seed, epoch)``
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 
@@ -89,6 +91,7 @@ class SamplerFeatures:
         self.seed = int(seed)
         self._fitted_on: tuple[np.ndarray, np.ndarray] | None = None
         self._groups = None
+        self._warned = False
 
     def _fit_groups(self, feats, y):
         fitted = clone(self.sampler).set_params(random_state=self.seed)
@@ -100,6 +103,7 @@ class SamplerFeatures:
         # reused by a new one, which must not get the old neighbours.
         self._fitted_on = (feats, y)
         self._groups, self._drawer = groups, fitted
+        self._warned = False  # new data: its warnings are news
 
     def __call__(self, epoch: int, feats, y):
         feats, y = np.asarray(feats), np.asarray(y)
@@ -115,7 +119,15 @@ class SamplerFeatures:
             plan = self._drawer.draw_plan(self._groups, rs)
         else:
             s = clone(self.sampler).set_params(random_state=rs)
-            kept, plan = s.fit_plan(feats, y)
+            # The sampler refits every head epoch; what it warns about (EOS's
+            # few bases, say) is the same each time: say it on the first only
+            # (Python's once-per-location rule does not hold once anything
+            # has used warnings.catch_warnings, so it would repeat).
+            with warnings.catch_warnings():
+                if self._warned:
+                    warnings.simplefilter("ignore")
+                kept, plan = s.fit_plan(feats, y)
+            self._warned = True
         X_epoch = np.concatenate([feats[kept], synthesize(feats, plan)])
         y_epoch = np.concatenate([y[kept], plan.cls.astype(y.dtype)])
         return X_epoch, y_epoch
