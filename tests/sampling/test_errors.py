@@ -120,3 +120,44 @@ def test_property_smote_any_images(shape, dtype, counts, labels, seed):
     else:
         assert (syn >= lo).all() and (syn <= hi).all()
     assert ((s.plan_.gap >= 0) & (s.plan_.gap < 1)).all()
+
+
+def _one_class_far_away():
+    """Class 2 lies far from the others: none of its samples is in danger."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, (60, 3)), rng.normal(0.5, 1, (30, 3)),
+                        rng.normal(50, 1, (15, 3))])  # fmt: skip
+    return X, np.repeat([0, 1, 2], [60, 30, 15])
+
+
+def test_borderline_says_when_it_leaves_a_class_short_as_imblearn_does():
+    import warnings
+
+    from imblearn.over_sampling import BorderlineSMOTE as ImbBorderline
+
+    from pixsmote import BorderlineSMOTE
+
+    X, y = _one_class_far_away()
+    with pytest.warns(UserWarning, match=r"BorderlineSMOTE: class 2 gets 0 of the "
+                      r"45 synthetic samples .* stays at 15 samples"):  # fmt: skip
+        _, y_res = BorderlineSMOTE(random_state=0).fit_resample(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, y_imb = ImbBorderline(random_state=0).fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == np.bincount(y_imb).tolist()
+    assert np.bincount(y_res)[2] == 15
+
+
+def test_no_shortfall_warning_when_every_class_is_balanced():
+    import warnings
+
+    from pixsmote import SMOTE, BorderlineSMOTE
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1, (90, 3))
+    y = np.repeat([0, 1], [60, 30])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for sampler in (BorderlineSMOTE(random_state=0), SMOTE(random_state=0)):
+            _, y_res = sampler.fit_resample(X, y)
+            assert np.bincount(y_res).tolist() == [60, 60]

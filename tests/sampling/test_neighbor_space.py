@@ -7,6 +7,9 @@ from pixsmote import SMOTE, SVMSMOTE, BorderlineSMOTE
 from pixsmote.sampling import BlockKNN
 
 
+# Borderline/SVM-SMOTE leaving a class short is their imbalanced-learn
+# behaviour (and warned about, tested in test_errors.py); not what this tests.
+@pytest.mark.filterwarnings("ignore:.*synthetic samples sampling_strategy asks")
 @pytest.mark.parametrize("cls", [SMOTE, BorderlineSMOTE, SVMSMOTE])
 def test_feature_array_decides_neighbours(cls, make_images):
     X, y = make_images(shape=(8, 8))

@@ -99,6 +99,11 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         self.n_components = n_components
         self.neighbors = neighbors
 
+    _bases_described = (
+        "its samples in danger: half or more, not all, of their m_neighbors "
+        "nearest of other classes"
+    )
+
     def _groups(self, F, y, outer):
         self.in_danger_indices = {}
         n = F.shape[0]
@@ -187,6 +192,8 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+
+    _bases_described = "its support vectors that are not noise"
 
     def _groups(self, F, y, outer):
         if self.svm_estimator is None and self.random_state is None:
