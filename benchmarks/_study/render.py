@@ -352,7 +352,11 @@ def _ranking_section(s: Study, say: Say, headline: dict):
         say("")
     if not ranked_any:
         say("No finished runs yet.\n")
-    for extra in (verdicts.head_diagnostic_section(s), verdicts.overlap_section(s)):
+    for extra in (
+        verdicts.head_diagnostic_section(s),
+        verdicts.paired_heads_section(s),
+        verdicts.overlap_section(s),
+    ):
         if extra:
             say(extra)
 

@@ -19,6 +19,7 @@ __all__ = [
     "deepsmote_sections",
     "describe",
     "head_diagnostic_section",
+    "paired_heads_section",
     "overlap_excess",
     "overlap_section",
     "ranking",
@@ -183,6 +184,53 @@ def head_diagnostic_section(s: Study) -> str:
             f"representation is worth **{bc - a:+.1f} points**: the part of the "
             "gap that no head-side recipe (`crt`, `feature-<sampler>`, `eos`) "
             "can close, only a better stage 1.\n"
+        )
+    return "\n".join(lines)
+
+
+def paired_heads_section(s: Study) -> str:
+    """Head-side recipes on the same backbones
+    (benchmarks/head_resampling_paired.py), if it was run (not ``--quick``)."""
+    path = s.bench_results / "head_resampling_paired.json"
+    data = optional_json(path)
+    if not data.get("per_seed") or data.get("quick"):
+        return ""
+    seeds = data["seeds"]
+    heads = list(data["per_seed"][0]["heads"])
+    lines = [
+        "### Head-side recipes on the same backbones\n",
+        f"From `{s.path_label(path)}` (`OMP_NUM_THREADS=1 python "
+        "benchmarks/head_resampling_paired.py`): for each seed the study's cached "
+        f"`{data['stage1']}` backbone ({data['steps']} steps) is frozen and only "
+        f"the head retrained, once per recipe ({data['head_epochs']} epochs at lr "
+        f"{data['head_lr']}, epoch chosen on validation ACSA), so the last column "
+        "compares heads on one representation, free of the backbones' seed "
+        f"noise. Seeds {', '.join(map(str, seeds))}; test is the official test "
+        "set. The backbones are the cache's; a backbone trained again on another "
+        "CPU model differs slightly (its float kernels do), which is why a seed's "
+        "row here can differ from the study's table.\n",
+        data["table"],
+        "",
+    ]
+    diffs = {
+        h: [100 * (r["heads"][h]["test_acsa"] - r["heads"][heads[0]]["test_acsa"])
+            for r in data["per_seed"]]
+        for h in heads[1:]
+    }  # fmt: skip
+    if diffs:
+        best = max(diffs, key=lambda h: sum(diffs[h]))
+        mean = sum(diffs[best]) / len(diffs[best])
+        verdict = (
+            " A head trained on synthetic features between (or beyond) the "
+            "backbone's own training features does not add what a balanced "
+            "representation has."
+            if mean < 0.5
+            else ""
+        )
+        lines.append(
+            f"Best other head against `{heads[0]}` on the same backbones: "
+            f"`{best}`, {mean:+.2f} points on average over {len(seeds)} "
+            f"seed(s).{verdict}\n"
         )
     return "\n".join(lines)
 

@@ -99,6 +99,16 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
         {"rows": rows, "quick": False, "steps": 3000, "head_epochs": 10,
          "head_lr": 0.1, "table": "| backbone | head trained on |"}
     ))  # fmt: skip
+    per_seed = [
+        {"seed": seed, "heads": {"crt": {"test_acsa": 0.870 + d},
+                                 "feature-smote": {"test_acsa": 0.867 + d}}}
+        for seed, d in enumerate([0.0, 0.002, -0.001])
+    ]  # fmt: skip
+    (tmp_path / "results" / "head_resampling_paired.json").write_text(json.dumps(
+        {"per_seed": per_seed, "quick": False, "seeds": [0, 1, 2], "stage1": "ros",
+         "steps": 3000, "head_epochs": 10, "head_lr": 0.1,
+         "table": "| head recipe | val ACSA % |"}
+    ))  # fmt: skip
     before = _snapshot(results)
     out = tmp_path / "docs"
     argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
@@ -113,6 +123,8 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     assert "### Where the gap is: the head or the representation" in doc
     assert "from 79.7 to 86.3 % (+6.6)" in doc and "costs 3.7 points" in doc
     assert "representation is worth **+2.6 points**" in doc
+    assert "### Head-side recipes on the same backbones" in doc
+    assert "`feature-smote`, -0.30 points on average over 3 seed(s)." in doc
     assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
     which = (out / "which_method.md").read_text()
     assert which.startswith("## Which method should I use?")
