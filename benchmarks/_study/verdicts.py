@@ -46,7 +46,9 @@ def synthesis_verdict(scores: dict) -> str:
     text = (
         f"\n**Best synthesis recipe vs best non-synthetic recipe**: "
         f"{describe(synth)} vs {describe(rest)}: gap "
-        f"**{0.0 if abs(gap) < 0.05 else gap:+.1f} points**. "
+        # Two decimals where one would print a signless-looking "+0.0" beside
+        # a verdict that depends on the sign.
+        f"**{gap:+.{2 if abs(gap) < 0.05 else 1}f} points**. "
     )
     if gap >= margin and rank.compare(synth, rest) == "better":
         text += f"Synthesis wins by at least {margin:.1f} point, beyond seed noise."

@@ -133,5 +133,7 @@ def test_synthesis_vs_rest_states_the_gap():
     scores["eos"] = (89.5, 0.2, 3)
     text = verdicts.synthesis_verdict(scores)
     assert "`eos`" in text and "+1.5 points" in text and "Synthesis wins" in text
+    tiny = verdicts.synthesis_verdict({"crt": (86.9, 0.6, 3), "eos": (86.87, 0.5, 3)})
+    assert "-0.03 points" in tiny and "non-synthetic recipe wins" in tiny
     assert rank.synthesis_vs_rest({"ros": (80.0, 1.0, 3)})[2] is None
     assert verdicts.synthesis_verdict({"ros": (80.0, 1.0, 3)}) == ""
