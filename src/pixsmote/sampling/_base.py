@@ -380,7 +380,8 @@ class GroupSamplerMixin(ImageSamplerMixin):
         "balanced" set stays imbalanced. pixsmote keeps their behaviour and
         says so. (The study found it: on a backbone trained on over-sampled
         Fashion-MNIST, Borderline-SMOTE left Sneaker and Ankle boot at 90 and
-        36 samples, and the head trained on them lost those classes.)
+        36 samples, and the head trained on them recalled Ankle boots 0.69-0.75
+        of the time, against 0.91 after plain over-sampling.)
         """
         if self._bases_described is None:
             return
