@@ -38,6 +38,7 @@ __all__ = [
     "rss_bytes",
     "run_worker",
     "versions",
+    "write_json",
 ]
 
 MIB = 2**20
@@ -215,6 +216,17 @@ def run_worker(args: list[str], timeout: float | None = None) -> dict:
         f"worker {' '.join(args)} failed with exit code {proc.returncode}:\n"
         f"{proc.stderr[-3000:]}"
     )
+
+
+def write_json(path: Path, doc: dict) -> None:
+    """Write a benchmark's result file atomically (a temporary file renamed into
+    place, so an interrupted run leaves the previous result) and say where."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(path)
+    print(f"wrote {path}")
 
 
 # ---------------------------------------------------------------- reporting

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import fmt_mean_std, machine_info, versions
+from _common import fmt_mean_std, machine_info, versions, write_json
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -161,10 +161,7 @@ def main(argv=None) -> dict:
         "machine": machine_info(),
         "versions": versions("torch"),
     }
-    out = args.out or OUT
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_json(args.out or OUT, result)
     return result
 
 

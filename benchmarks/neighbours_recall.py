@@ -37,7 +37,6 @@ Needs Debian's ``dataset-fashion-mnist`` except with ``--quick``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -129,10 +128,7 @@ def main(argv=None) -> int:
         "versions": _common.versions("faiss"),
         "results": results,
     }
-    args.out_json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out_json.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.replace(args.out_json)
+    _common.write_json(args.out_json, doc)
     return 0
 
 

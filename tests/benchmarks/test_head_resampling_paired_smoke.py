@@ -1,28 +1,14 @@
 """benchmarks/head_resampling_paired.py: the smoke run, and the backbone lookup."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def test_quick_run_writes_a_paired_table(tmp_path):
+def test_quick_run_writes_a_paired_table(tmp_path, run_benchmark):
     out = tmp_path / "r.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "src"), env.get("PYTHONPATH", "")]
-    ).rstrip(os.pathsep)
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "head_resampling_paired.py"),
-         "--quick", "--seeds", "0", "--heads", "crt,feature-smote", "--out",
-         str(out)],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    proc = run_benchmark("head_resampling_paired.py", "--quick", "--seeds", "0",
+                         "--heads", "crt,feature-smote", "--out", str(out))  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(out.read_text())
     heads = doc["per_seed"][0]["heads"]

@@ -1,28 +1,14 @@
 """benchmarks/neighbours_recall.py --quick runs end to end and its recall is real."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def test_neighbours_recall_quick(tmp_path):
+def test_neighbours_recall_quick(tmp_path, run_benchmark):
     out_json = tmp_path / "r.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "src"), env.get("PYTHONPATH", "")]
-    ).rstrip(os.pathsep)
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "neighbours_recall.py"),
-         "--quick", "--queries", "300", "--out-json", str(out_json)],
-        capture_output=True, text=True, timeout=120, env=env,
-    )
+    proc = run_benchmark("neighbours_recall.py", "--quick", "--queries", "300",
+                         "--out-json", str(out_json), timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(out_json.read_text())
     r = doc["results"]["digits, all classes"]
