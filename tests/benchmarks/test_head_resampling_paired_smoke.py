@@ -26,5 +26,6 @@ def test_a_missing_backbone_names_the_command_that_trains_it(tmp_path):
     )
     assert find_backbone(tmp_path, "ros", 1, 3000) == "k1"
     assert find_backbone(tmp_path, "ros", 0, 3000) is None
-    with pytest.raises(SystemExit, match=r"--only 'crt:backbone=ros' --seeds 0"):
+    with pytest.raises(SystemExit, match=r"--split-seed 0 --seeds 0, --recipes "
+                       r"'crt:backbone=ros' --steps 3000"):  # fmt: skip
         main(["--backbones", str(tmp_path), "--seeds", "0"])
