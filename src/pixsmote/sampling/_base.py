@@ -358,21 +358,14 @@ class GroupSamplerMixin(ImageSamplerMixin):
             if draw:
                 parts.append(g.draw(rng))
         plan = Plan.concat(parts, y_dtype=y.dtype) if draw else None
-        if plan is not None:
-            labels, counts = np.unique(plan.cls, return_counts=True)
-            planned = dict(zip(labels.tolist(), counts.tolist(), strict=True))
-        else:
-            planned = {}
-            for g in groups:
-                planned[g.cls] = planned.get(g.cls, 0) + g.n_samples
-        self._warn_shortfall(planned, y)
+        self._warn_shortfall(groups, plan, y)
         return F, groups, plan
 
     #: What a sampler draws its bases from, for the shortfall warning (only
     #: samplers that may leave a class short, as imbalanced-learn's do).
     _bases_described: str | None = None
 
-    def _warn_shortfall(self, planned, y) -> None:
+    def _warn_shortfall(self, groups, plan, y) -> None:
         """Warn for each class given well under what ``sampling_strategy_`` asks.
 
         imbalanced-learn's Borderline-SMOTE skips a class none of whose samples
@@ -384,7 +377,14 @@ class GroupSamplerMixin(ImageSamplerMixin):
         of the time, against 0.91 after plain over-sampling.)
         """
         if self._bases_described is None:
-            return
+            return  # SMOTE and the rest: nothing to count on their hot path
+        planned: dict = {}
+        if plan is not None:  # what was drawn
+            labels, counts = np.unique(plan.cls, return_counts=True)
+            planned = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        else:  # what the groups will draw (SVM-SMOTE's split is only known then)
+            for g in groups:
+                planned[g.cls] = planned.get(g.cls, 0) + g.n_samples
         for cls, asked in self.sampling_strategy_.items():
             got = int(planned.get(cls, 0))
             # A few samples of rounding (SVM-SMOTE's danger/safe split) is not
