@@ -302,6 +302,55 @@ def test_an_unrelated_error_still_propagates(monkeypatch):
         main(["inspect", "x"])
 
 
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_sigterm_while_waiting_on_writer_threads_comes_from_a_checkpoint(
+    tmp_path, monkeypatch, capsys, jobs
+):
+    # What hung CI: SIGTERM raised inside ThreadPoolExecutor.submit or
+    # Future.result can leave a condition's lock taken; the worker then blocks
+    # on it and the cleanup's shutdown(wait=True) joins that worker forever.
+    # The exception must come from pixsmote's checkpoint after a task, never
+    # from inside the stdlib's waits.
+    import threading
+
+    import pixsmote.data._writer as writer
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    src = _folder(tmp_path / "src", {"a": 40, "b": 4})
+    before = _tree(src)
+    out = tmp_path / "out"
+    original, calls, raised = writer.encode_png, [], []
+
+    def encode(*args, **kw):
+        calls.append(1)
+        if len(calls) == 3:  # from a worker, while the main thread waits
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+            time.sleep(0.05)
+        return original(*args, **kw)
+
+    real_checkpoint = writer.checkpoint
+
+    def checkpoint():
+        try:
+            real_checkpoint()
+        except BaseException:
+            raised.append(1)
+            raise
+
+    monkeypatch.setattr(writer, "encode_png", encode)
+    monkeypatch.setattr(writer, "checkpoint", checkpoint)
+    try:
+        status = main(["balance", str(src), "--out", str(out), "--k-neighbors",
+                       "2", "--jobs", jobs])  # fmt: skip
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert status == 128 + signal.SIGTERM
+    assert raised == [1]
+    assert "terminated (SIGTERM)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
+    assert _tree(src) == before
+
+
 def test_leftovers_of_a_hard_kill_are_cleaned_by_the_next_run(
     tmp_path, capsys, terminal_signals
 ):

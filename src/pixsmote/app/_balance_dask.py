@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError, PixsmoteError, UsageError
+from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.app._balance_dataset import BalanceResult, parse_strategy
 from pixsmote.data import (
     Dataset,
@@ -359,11 +360,15 @@ class _Run:
         weights = weights or [1] * len(futures)
         index = {f.key: i for i, f in enumerate(futures)}
         results = [None] * len(futures)
+        # The wait is on the client's event-loop thread: a signal waits for
+        # the next finished task (see pixsmote._signals).
         with progress_bar(sum(weights), desc, enabled=progress) as bar:
-            for future in distributed.as_completed(futures):
-                i = index[future.key]
-                results[i] = future.result()
-                bar(weights[i])
+            with holding_signals():
+                for future in distributed.as_completed(futures):
+                    i = index[future.key]
+                    results[i] = future.result()
+                    bar(weights[i])
+                    checkpoint()
         return results
 
 

@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from rich_argparse.contrib import ParagraphRichHelpFormatter
 
+from pixsmote import _signals
 from pixsmote._errors import DataError, UsageError
 from pixsmote._registry import Registry
 
@@ -142,7 +143,9 @@ def _termination_as_exception():
     def handler(signum, frame):
         if not fired:
             fired.append(signum)
-            raise _Terminated(signum)
+            # Held while the main thread waits on worker threads, where an
+            # exception could leave a lock taken (see pixsmote._signals).
+            _signals.deliver(_Terminated(signum))
 
     previous = {}
     for name in _TERMINATING:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError, UsageError
+from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.data._io import decode_image
 
 __all__ = ["Dataset", "Split", "default_jobs"]
@@ -291,11 +292,13 @@ class Dataset:
                 if progress is not None:
                     progress(1)
             return out
-        with ThreadPoolExecutor(jobs) as pool:
+        # Signals wait for the next finished image (see pixsmote._signals).
+        with holding_signals(), ThreadPoolExecutor(jobs) as pool:
             try:
                 for done in pool.map(one, range(len(indices))):
                     if progress is not None:
                         progress(done)
+                    checkpoint()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError, UsageError
+from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.data._dataset import Dataset, default_jobs
 from pixsmote.data._io import (
     FITS,
@@ -100,11 +101,13 @@ def dataset_from_files(
     with progress_bar(
         len(paths), f"reading headers of {name}", enabled=progress
     ) as bar:
-        with ThreadPoolExecutor(jobs or default_jobs()) as pool:
+        # Signals wait for the next header (see pixsmote._signals).
+        with holding_signals(), ThreadPoolExecutor(jobs or default_jobs()) as pool:
             probes = []
             for result in pool.map(probe, paths, chunksize=64):
                 probes.append(result)
                 bar(1)
+                checkpoint()
 
     skipped = []
     keep = []

@@ -39,6 +39,7 @@ import numpy as np
 from PIL import Image
 
 from pixsmote._errors import DataError, UsageError
+from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.data._dataset import Dataset
 from pixsmote.data._files import format_sizes
 from pixsmote.data._io import (
@@ -223,8 +224,7 @@ def read_files(fs, paths) -> list[bytes]:
     paths = list(paths)
     if len(paths) < 2:
         return [fs.cat_file(p) for p in paths]
-    with ThreadPoolExecutor(min(_IO_THREADS, len(paths))) as pool:
-        return list(pool.map(fs.cat_file, paths))
+    return _threaded(fs.cat_file, paths)
 
 
 def write_files(fs, items) -> int:
@@ -242,9 +242,21 @@ def write_files(fs, items) -> int:
         for path, data in items:
             fs.pipe_file(path, data)
     else:
-        with ThreadPoolExecutor(min(_IO_THREADS, len(items))) as pool:
-            list(pool.map(lambda item: fs.pipe_file(*item), items))
+        _threaded(lambda item: fs.pipe_file(*item), items)
     return sum(len(data) for _, data in items)
+
+
+def _threaded(fn, items: list) -> list:
+    """``[fn(x) for x in items]`` on I/O threads, in order.
+
+    A signal waits for the next finished item (see pixsmote._signals).
+    """
+    results = []
+    with holding_signals(), ThreadPoolExecutor(min(_IO_THREADS, len(items))) as pool:
+        for result in pool.map(fn, items):
+            results.append(result)
+            checkpoint()
+    return results
 
 
 def _unreadable(name, exc) -> DataError:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from pixsmote._errors import DataError
+from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.data._atomic import atomic_output
 from pixsmote.data._dataset import Dataset, default_jobs
 from pixsmote.data._destination import (
@@ -142,7 +143,13 @@ class WriteResult:
 
 
 def _run_bounded(pool, tasks, limit, update):
-    """Run callables on `pool`, at most `limit` at a time, in order."""
+    """Run callables on `pool`, at most `limit` at a time, in order.
+
+    Call it inside :func:`holding_signals`: a signal's exception then comes
+    from :func:`checkpoint` after a task, never from inside ``submit`` or
+    ``result``, where it could leave a lock taken and the shutdown below
+    would wait forever.
+    """
     pending: collections.deque[Future[None]] = collections.deque()
     try:
         for task in tasks:
@@ -150,9 +157,11 @@ def _run_bounded(pool, tasks, limit, update):
             while len(pending) >= limit:
                 pending.popleft().result()
                 update(1)
+                checkpoint()
         while pending:
             pending.popleft().result()
             update(1)
+            checkpoint()
     except BaseException:
         for future in pending:
             future.cancel()
@@ -419,7 +428,7 @@ def _folder_writer(
             _check_chunk_rows(a, len(syn_rel))
 
     with progress_bar(len(rows), f"writing {dst.name}", enabled=progress) as bar:
-        with ThreadPoolExecutor(jobs) as pool:
+        with holding_signals(), ThreadPoolExecutor(jobs) as pool:
             _run_bounded(pool, tasks(), 4 * jobs, bar)
     return rows
 
