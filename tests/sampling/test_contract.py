@@ -10,7 +10,7 @@ from pixsmote.sampling import SAMPLERS, TABULAR_SAMPLERS, Plan, synthesize
 
 #: Registered samplers with an imbalanced-learn counterpart (DeepSMOTE has none;
 #: tests/torch/test_deepsmote.py covers it).
-IMBLEARN_NAMES = [n for n in SAMPLERS if n != "deepsmote"]
+IMBLEARN_NAMES = [n for n in SAMPLERS if not SAMPLERS[n].images_only]
 
 EXTRA = {"kmeans-smote": {"kmeans_estimator": 3, "cluster_balance_threshold": 0.05}}
 
@@ -117,6 +117,7 @@ def test_registry_is_complete():
         "smote-enn",
         "smote-tomek",
         "deepsmote",
+        "m2m",
     }
     assert set(TABULAR_SAMPLERS) == {"smotenc", "smoten"}
 

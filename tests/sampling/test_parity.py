@@ -9,7 +9,7 @@ from pixsmote.sampling import SAMPLERS
 
 #: Registered samplers with an imbalanced-learn counterpart (DeepSMOTE has none;
 #: tests/torch/test_deepsmote.py covers it).
-IMBLEARN_NAMES = [n for n in SAMPLERS if n != "deepsmote"]
+IMBLEARN_NAMES = [n for n in SAMPLERS if not SAMPLERS[n].images_only]
 
 #: imbalanced-learn's class of the same name, for each of them.
 IMBLEARN = {

@@ -74,7 +74,7 @@ def test_plan_is_drawn_from_seed_and_epoch(images):
         assert np.array_equal(getattr(ds.plan, field), getattr(plan, field))
 
 
-@pytest.mark.parametrize("name", [n for n in SAMPLERS if n != "deepsmote"])
+@pytest.mark.parametrize("name", [n for n in SAMPLERS if not SAMPLERS[n].images_only])
 def test_class_counts_match_the_sampling_strategy(name, make_images, extra):
     X, y = make_images(noise=0.6)  # overlapping classes, so ADASYN has work
     sampler = get_sampler(name, random_state=0, **extra.get(name, {}))

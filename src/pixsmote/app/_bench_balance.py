@@ -154,7 +154,8 @@ def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params
     sampler = get_sampler(
         recipe[len(ONLINE_PREFIX) :], random_state=seed, **sampler_params
     )
-    if hasattr(sampler, "decode"):  # DeepSMOTE: plans are decoded, not mixed
+    if getattr(sampler, "_network_synthesis", False):
+        # DeepSMOTE, M2m: a network makes the pixels, not a mix of two rows.
         return DeepSMOTEEpochs(X, y, sampler, seed=seed)
     return EpochArrays(ResampledDataset(X, y, sampler=sampler, seed=seed))
 

@@ -127,6 +127,13 @@ _SPECS = [
         summary="DeepSMOTE: SMOTE in an autoencoder's latent space (Dablain 2022)",
         images_only=True,
     ),
+    SamplerSpec(
+        "m2m",
+        "pixsmote.torch:M2m",
+        kind="over",
+        summary="M2m: larger classes' images translated into a minority (Kim 2020)",
+        images_only=True,
+    ),
 ]
 
 #: Image samplers by registry name (a :class:`~pixsmote._registry.Registry` of

@@ -21,6 +21,8 @@
   ``online-<sampler>`` recipes of :mod:`pixsmote.app` are built on it).
 * :class:`DeepSMOTE` over-samples by SMOTE in an autoencoder's latent space,
   decoding the plan to images; :class:`DeepSMOTEEpochs` is its online form.
+* :class:`M2m` over-samples by translating images of larger classes into a
+  minority class with a classifier's gradients (Kim et al., CVPR 2020).
 * :func:`feature_resampler` gives the per-head-epoch feature resampling of the
   two-stage recipes (``crt``, ``eos``, ``feature-<sampler>``) for
   :func:`pixsmote.train.retrain_head`.
@@ -46,6 +48,7 @@ from pixsmote.torch._feature_resampling import (
     feature_resampler,
     list_feature_recipes,
 )
+from pixsmote.torch._m2m import M2m, M2mClassifier
 
 __all__ = [
     "ClassBalancedFeatures",
@@ -55,6 +58,8 @@ __all__ = [
     "DeepSMOTEEncoder",
     "DeepSMOTEEpochs",
     "FEATURE_PREFIX",
+    "M2m",
+    "M2mClassifier",
     "SamplerFeatures",
     "feature_resampler",
     "list_feature_recipes",

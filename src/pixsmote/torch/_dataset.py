@@ -299,14 +299,16 @@ class ResampledDataset(torch.utils.data.Dataset):
         if sampler is None:
             self._drawer = FixedDrawer(np.arange(self.n_original), Plan.empty(np.int64))
             return
-        if hasattr(sampler, "synthesize") and hasattr(sampler, "decode"):
-            # Its synthetic images are decoded by trained networks, not
-            # interpolated per item from two rows, which is what this dataset
-            # serves; DeepSMOTEEpochs is its online form.
+        if getattr(sampler, "_network_synthesis", False):
+            # Its synthetic images are made by trained networks (DeepSMOTE
+            # decodes codes, M2m translates images), not interpolated per
+            # item from two rows, which is what this dataset serves;
+            # DeepSMOTEEpochs is the online form of both.
             raise UsageError(
                 "ResampledDataset synthesises items by pixel interpolation; "
-                "DeepSMOTE decodes latent codes: use pixsmote.torch.DeepSMOTEEpochs "
-                f"(the online-deepsmote recipe). Got {type(sampler).__name__} instead."
+                f"{type(sampler).__name__} makes its images with a network: use "
+                "pixsmote.torch.DeepSMOTEEpochs (the online-deepsmote and "
+                f"online-m2m recipes). Got {type(sampler).__name__} instead."
             )
         if not isinstance(sampler, ImageSamplerMixin):
             raise TypeError(

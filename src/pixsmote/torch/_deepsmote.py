@@ -176,6 +176,8 @@ class DeepSMOTE(BaseOverSampler):
 
     #: Needs (N, H, W[, C]) images: not for feature vectors or tabular data.
     _needs_images = True
+    #: Pixels come from a network (:meth:`synthesize`), not a mix of two rows.
+    _network_synthesis = True
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -575,8 +577,8 @@ class DeepSMOTE(BaseOverSampler):
 
 
 class DeepSMOTEEpochs:
-    """Online DeepSMOTE: a callable ``epoch -> (X, y)`` with a fresh plan each
-    epoch, decoded by networks trained once.
+    """Online DeepSMOTE (or M2m): a callable ``epoch -> (X, y)`` with a fresh
+    plan each epoch, made by networks trained once.
 
     The form :func:`pixsmote.train.fit` takes as online training data (the
     ``online-deepsmote`` recipe). The networks are trained and the latent
@@ -587,12 +589,13 @@ class DeepSMOTEEpochs:
     ----------
     X, y : ndarray
         Training images and labels.
-    sampler : DeepSMOTE, optional
-        Default ``DeepSMOTE(random_state=seed)``.
+    sampler : DeepSMOTE or M2m, optional
+        Default ``DeepSMOTE(random_state=seed)``. Any sampler whose own
+        ``synthesize`` makes the images from ``fit_plan``/``draw_plan`` plans.
     seed : int
     """
 
-    def __init__(self, X, y, sampler: DeepSMOTE | None = None, *, seed: int = 0):
+    def __init__(self, X, y, sampler: BaseOverSampler | None = None, *, seed: int = 0):
         from sklearn.base import clone
 
         from pixsmote.torch._dataset import epoch_random_state
