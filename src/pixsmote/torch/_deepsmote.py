@@ -17,19 +17,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from torch import nn
 
 from pixsmote._errors import DataError, UsageError
-from pixsmote.sampling import Plan, flatten_images, resolve_k
+from pixsmote.sampling import Plan, resolve_k
 from pixsmote.torch._deepsmote_nets import (
     DeepSMOTEDecoder,
     DeepSMOTEEncoder,
 )
+from pixsmote.torch._network import NetworkOverSampler, resolve_random_state
 
 __all__ = ["DeepSMOTE", "DeepSMOTEEncoder", "DeepSMOTEDecoder", "DeepSMOTEEpochs"]
 
@@ -39,7 +37,7 @@ __all__ = ["DeepSMOTE", "DeepSMOTEEncoder", "DeepSMOTEDecoder", "DeepSMOTEEpochs
 _EVAL_BATCH = 1000
 
 
-class DeepSMOTE(BaseOverSampler):
+class DeepSMOTE(NetworkOverSampler):
     """Over-sample images by SMOTE in the latent space of a trained autoencoder.
 
     1. An encoder/decoder (:class:`DeepSMOTEEncoder`, :class:`DeepSMOTEDecoder`:
@@ -174,11 +172,6 @@ class DeepSMOTE(BaseOverSampler):
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
 
-    #: Needs (N, H, W[, C]) images: not for feature vectors or tabular data.
-    _needs_images = True
-    #: Pixels come from a network (:meth:`synthesize`), not a mix of two rows.
-    _network_synthesis = True
-
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],
@@ -227,50 +220,6 @@ class DeepSMOTE(BaseOverSampler):
         self.device = device
 
     # ------------------------------------------------------------------ API
-    def fit_resample(self, X, y):
-        """Train (or take) the networks, draw the plan and decode it.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-            Images of any integer or float dtype.
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : ndarray of shape (n_samples_new, height, width[, channels])
-            Originals first, then the decoded synthetic images; dtype of ``X``.
-        y_resampled : ndarray of shape (n_samples_new,)
-        """
-        return self._fit_resample(X, y)
-
-    def _fit_resample(self, X, y):
-        idx, plan = self.fit_plan(X, y)
-        X = np.asarray(X)
-        X_res = np.empty((len(idx) + len(plan), *X.shape[1:]), dtype=X.dtype)
-        X_res[: len(idx)] = X[idx]
-        self.synthesize(X, plan, out=X_res[len(idx) :])
-        y = np.asarray(y)
-        return X_res, np.concatenate([y[idx], plan.cls.astype(y.dtype)])
-
-    def fit(self, X, y):
-        """Check the images and resolve ``sampling_strategy_``; train nothing.
-
-        Like imbalanced-learn's ``fit``, which only validates: the networks
-        are trained by :meth:`fit_resample` / :meth:`fit_plan`.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : DeepSMOTE
-        """
-        self._check_images(X, y)
-        return self
-
     def fit_plan(self, X, y):
         """Train (or take) the networks and draw the plan; decode nothing.
 
@@ -282,7 +231,7 @@ class DeepSMOTE(BaseOverSampler):
             Pass it with ``X`` to :meth:`synthesize`, whole or in chunks.
         """
         X, y = self._check_images(X, y)
-        rs = _resolve(self.random_state)
+        rs = resolve_random_state(self.random_state)
         # Seeds for the networks first, whether or not they are trained, so
         # the plan's draws do not depend on it.
         s_init, s_data = (int(s) for s in rs.randint(0, 2**31 - 1, size=2))
@@ -318,7 +267,7 @@ class DeepSMOTE(BaseOverSampler):
         -------
         plan : Plan
         """
-        rs = _resolve(random_state)
+        rs = resolve_random_state(random_state)
         parts = []
         for cls, n, base, nn_idx in self.groups_:
             k = nn_idx.shape[1]
@@ -374,24 +323,8 @@ class DeepSMOTE(BaseOverSampler):
         -------
         out : ndarray of shape (len(plan), *X.shape[1:]), dtype of ``X``
         """
-        if not isinstance(plan, Plan):
-            raise TypeError(
-                f"plan must be a pixsmote Plan. Got {type(plan).__name__} instead."
-            )
         X = np.asarray(X)
-        shape = (len(plan), *X.shape[1:])
-        if out is None:
-            out = np.empty(shape, dtype=X.dtype)
-        elif out.shape != shape or out.dtype != X.dtype:
-            raise ValueError(
-                f"out must have shape {shape} and dtype {X.dtype}. "
-                f"Got shape {out.shape} and dtype {out.dtype} instead."
-            )
-        if len(plan) and max(plan.base.max(), plan.neighbor.max()) >= len(X):
-            raise IndexError(
-                f"plan indexes sample {max(plan.base.max(), plan.neighbor.max())} "
-                f"but X has {len(X)} samples."
-            )
+        out = self._synthesis_out(X, plan, out)
         if not len(plan):
             return out
         # Encode each image the plan uses once: a balanced fmnist-deepsmote plan
@@ -459,25 +392,6 @@ class DeepSMOTE(BaseOverSampler):
         return cls(encoder=enc.eval(), decoder=dec.eval(), **params)
 
     # ------------------------------------------------------------- helpers
-    def _check_images(self, X, y):
-        self._validate_params()
-        if not isinstance(X, np.ndarray):
-            X = np.asarray(X)
-        if X.ndim not in (3, 4):
-            raise ValueError(
-                "DeepSMOTE needs images of shape (n_samples, height, width) or "
-                f"(n_samples, height, width, channels). Got shape {X.shape} "
-                "instead."
-            )
-        flatten_images(X, y)  # dtype, finiteness and length checks
-        y = np.asarray(y)
-        check_classification_targets(y)
-        self.sampling_strategy_ = check_sampling_strategy(
-            self.sampling_strategy, y, self._sampling_type
-        )
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
-        return X, y
-
     def _to_tensor(self, X):
         x = torch.from_numpy(np.ascontiguousarray(X).astype(np.float32, copy=False))
         if x.ndim == 3:
@@ -617,10 +531,3 @@ class DeepSMOTEEpochs:
         plan = self.plan(epoch)
         X = np.concatenate([self.X, self.sampler.synthesize(self.X, plan)])
         return X, np.concatenate([self.y, plan.cls.astype(self.y.dtype)])
-
-
-def _resolve(random_state) -> np.random.RandomState:
-    """One RandomState per call; ``None`` is fresh entropy, never numpy's global."""
-    if random_state is None:
-        return np.random.RandomState()
-    return check_random_state(random_state)

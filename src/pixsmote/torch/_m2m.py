@@ -21,14 +21,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from torch import nn
 
 from pixsmote._errors import UsageError
-from pixsmote.sampling import Plan, flatten_images
+from pixsmote.sampling import Plan
+from pixsmote.torch._network import NetworkOverSampler, resolve_random_state
 
 __all__ = ["M2m", "M2mClassifier"]
 
@@ -75,7 +73,7 @@ class M2mClassifier(nn.Module):
         return self.fc(self.features(x))
 
 
-class M2m(BaseOverSampler):
+class M2m(NetworkOverSampler):
     """Over-sample images by major-to-minor translation (M2m).
 
     For each synthetic sample of class ``k`` (the counts come from
@@ -186,11 +184,6 @@ class M2m(BaseOverSampler):
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
 
-    #: Needs (N, H, W[, C]) images: not for feature vectors or tabular data.
-    _needs_images = True
-    #: Pixels come from a network (:meth:`synthesize`), not a mix of two rows.
-    _network_synthesis = True
-
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],
@@ -236,50 +229,6 @@ class M2m(BaseOverSampler):
         self.device = device
 
     # ------------------------------------------------------------------ API
-    def fit_resample(self, X, y):
-        """Train (or take) the classifier, draw the plan and translate it.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-            Images of any integer dtype, or floats in ``[0, 1]``.
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        X_resampled : ndarray of shape (n_samples_new, height, width[, channels])
-            Originals first, then the synthetic images; dtype of ``X``.
-        y_resampled : ndarray of shape (n_samples_new,)
-        """
-        return self._fit_resample(X, y)
-
-    def _fit_resample(self, X, y):
-        idx, plan = self.fit_plan(X, y)
-        X = np.asarray(X)
-        X_res = np.empty((len(idx) + len(plan), *X.shape[1:]), dtype=X.dtype)
-        X_res[: len(idx)] = X[idx]
-        self.synthesize(X, plan, out=X_res[len(idx) :])
-        y = np.asarray(y)
-        return X_res, np.concatenate([y[idx], plan.cls.astype(y.dtype)])
-
-    def fit(self, X, y):
-        """Check the images and resolve ``sampling_strategy_``; train nothing.
-
-        Like imbalanced-learn's ``fit``, which only validates: the classifier
-        is trained by :meth:`fit_resample` / :meth:`fit_plan`.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, height, width[, channels])
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : M2m
-        """
-        self._check_images(X, y)
-        return self
-
     def fit_plan(self, X, y):
         """Train (or take) the classifier and draw the plan; translate nothing.
 
@@ -291,7 +240,7 @@ class M2m(BaseOverSampler):
             Pass it with ``X`` to :meth:`synthesize`, whole or in chunks.
         """
         X, y = self._check_images(X, y)
-        rs = _resolve(self.random_state)
+        rs = resolve_random_state(self.random_state)
         # The classifier's seed first, whether or not it is trained, so the
         # plan's draws do not depend on it.
         s_train = int(rs.randint(0, 2**31 - 1))
@@ -319,7 +268,7 @@ class M2m(BaseOverSampler):
         -------
         plan : Plan
         """
-        rs = _resolve(random_state)
+        rs = resolve_random_state(random_state)
         y = self._y
         labels, counts = np.unique(y, return_counts=True)
         size = dict(zip(labels.tolist(), counts.tolist(), strict=True))
@@ -365,29 +314,13 @@ class M2m(BaseOverSampler):
         -------
         out : ndarray of shape (len(plan), *X.shape[1:]), dtype of ``X``
         """
-        if not isinstance(plan, Plan):
-            raise TypeError(
-                f"plan must be a pixsmote Plan. Got {type(plan).__name__} instead."
-            )
         if not hasattr(self, "classifier_"):
             raise UsageError(
                 "synthesize needs a fitted M2m (call fit_plan or fit_resample "
                 "first). Got an unfitted sampler instead."
             )
         X = np.asarray(X)
-        shape = (len(plan), *X.shape[1:])
-        if out is None:
-            out = np.empty(shape, dtype=X.dtype)
-        elif out.shape != shape or out.dtype != X.dtype:
-            raise ValueError(
-                f"out must have shape {shape} and dtype {X.dtype}. "
-                f"Got shape {out.shape} and dtype {out.dtype} instead."
-            )
-        if len(plan) and max(plan.base.max(), plan.neighbor.max()) >= len(X):
-            raise IndexError(
-                f"plan indexes sample {max(plan.base.max(), plan.neighbor.max())} "
-                f"but X has {len(X)} samples."
-            )
+        out = self._synthesis_out(X, plan, out)
         self.translated_ = {
             c: {"attempted": 0, "accepted": 0} for c in np.unique(plan.cls).tolist()
         }
@@ -479,16 +412,7 @@ class M2m(BaseOverSampler):
         return torch.multinomial(weight, n, replacement=True, generator=gen).numpy()
 
     def _check_images(self, X, y):
-        self._validate_params()
-        if not isinstance(X, np.ndarray):
-            X = np.asarray(X)
-        if X.ndim not in (3, 4):
-            raise ValueError(
-                "M2m needs images of shape (n_samples, height, width) or "
-                f"(n_samples, height, width, channels). Got shape {X.shape} "
-                "instead."
-            )
-        flatten_images(X, y)  # dtype, finiteness and length checks
+        X, y = super()._check_images(X, y)
         if np.issubdtype(X.dtype, np.floating) and len(X) and (
             X.min() < 0 or X.max() > 1
         ):
@@ -496,12 +420,6 @@ class M2m(BaseOverSampler):
                 "M2m takes float images in [0, 1] (or integer images). Got "
                 f"values in [{X.min():g}, {X.max():g}] instead."
             )
-        y = np.asarray(y)
-        check_classification_targets(y)
-        self.sampling_strategy_ = check_sampling_strategy(
-            self.sampling_strategy, y, self._sampling_type
-        )
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
         return X, y
 
     @staticmethod
@@ -525,10 +443,3 @@ class M2m(BaseOverSampler):
             a = np.rint(a * (info.max - info.min) + info.min)
             a = np.clip(a, info.min, info.max)
         return a.reshape((len(a), *shape)).astype(dtype)
-
-
-def _resolve(random_state) -> np.random.RandomState:
-    """One RandomState per call; ``None`` is fresh entropy, never numpy's global."""
-    if random_state is None:
-        return np.random.RandomState()
-    return check_random_state(random_state)
