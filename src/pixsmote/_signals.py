@@ -48,9 +48,7 @@ def deliver(exc: BaseException) -> None:
 def checkpoint() -> None:
     """Raise the exception a signal left while held, if any."""
     if _held:
-        exc = _held.pop()
-        _held.clear()
-        raise exc
+        raise _held.pop()  # deliver keeps one at most
 
 
 def _sigint(signum, frame) -> None:

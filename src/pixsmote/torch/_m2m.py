@@ -39,9 +39,11 @@ class M2mClassifier(nn.Module):
     """The default ``g``: three conv-BN-ReLU-pool stages and a linear layer.
 
     Takes ``(B, C, H, W)`` float images scaled to ``[0, 1]``; about 24k
-    parameters at the default width, 9x fewer multiply-adds per 28x28 image
-    than ``small-cnn``, so that translating 28,000 images with 10 steps each
-    takes about 2.5 minutes on one CPU core.
+    parameters at the default width and 9x fewer multiply-adds per 28x28
+    image than ``small-cnn`` (1.9M against 18M). Measured on fmnist-deepsmote
+    (one torch thread on a loaded 2-core EPYC): fit_plan, 10 epochs of
+    training included, in 54 s; 2,000 plan rows translated with 10 steps each
+    in 10 s.
 
     Parameters
     ----------
@@ -114,10 +116,10 @@ class M2m(NetworkOverSampler):
         ``g``). ``"balanced"``: classes drawn uniformly, images within a class
         uniformly with replacement. On fmnist-deepsmote (training data, seed
         0, the other settings at their defaults) the natural ``g`` accepted
-        none of 120 translations into Shirt and 0-1 % of those into the four
-        smallest classes even with 50 steps, its probability of the target
-        stalling at 0.3-0.7; the balanced ``g`` accepted 59 % into Shirt and
-        5-37 % into the others.
+        none of 120 translations into Shirt; with 30 or 50 steps its
+        probability of Shirt, Sneaker or Ankle boot stayed below 0.75 for 90 %
+        of 100 seeds each. The balanced ``g`` accepted 2,072 of 2,863 into
+        Shirt, 828 of 3,007 into Bag and 1-18 % into the other classes.
     width : int, default=16
         First-stage channels of the default classifier.
     steps : int, default=10
@@ -272,6 +274,7 @@ class M2m(NetworkOverSampler):
         y = self._y
         labels, counts = np.unique(y, return_counts=True)
         size = dict(zip(labels.tolist(), counts.tolist(), strict=True))
+        own_size = counts[np.searchsorted(labels, y)].astype(float)  # N_c per image
         parts = []
         for cls, n in self.sampling_strategy_.items():
             if n == 0:
@@ -280,7 +283,7 @@ class M2m(NetworkOverSampler):
             fallback = own[rs.randint(0, len(own), size=n)]
             # Each image's weight as a seed: 1 - beta^(N_c - N_k) for larger
             # classes c, 0 for the others (Kim et al., eq. 5).
-            gain = np.array([size[c] - size[cls] for c in y.tolist()], dtype=float)
+            gain = own_size - size[cls]
             weight = np.where(gain > 0, 1.0 - self.beta ** np.maximum(gain, 0), 0.0)
             gap = rs.uniform(size=n)
             if weight.sum() > 0:
@@ -321,22 +324,23 @@ class M2m(NetworkOverSampler):
             )
         X = np.asarray(X)
         out = self._synthesis_out(X, plan, out)
-        self.translated_ = {
-            c: {"attempted": 0, "accepted": 0} for c in np.unique(plan.cls).tolist()
-        }
-        if not len(plan):
-            return out
-        out[:] = X[plan.neighbor]  # every row starts as its fallback copy
-        todo = np.flatnonzero(plan.base != plan.neighbor)
+        tried = plan.base != plan.neighbor
+        accepted = np.zeros(len(plan), dtype=bool)
+        if len(plan):
+            out[:] = X[plan.neighbor]  # every row starts as its fallback copy
+        todo = np.flatnonzero(tried)
         target = np.searchsorted(self.classes_, plan.cls)
         rows = chunk_size or _BATCH
         for s in range(0, len(todo), rows):
             r = todo[s : s + rows]
             x, ok = self._translate(X[plan.base[r]], target[r], plan.gap[r])
             out[r[ok]] = self._from_unit(x[ok], X.dtype, X.shape[1:])
-            for c, good in zip(plan.cls[r].tolist(), ok.tolist(), strict=True):
-                self.translated_[c]["attempted"] += 1
-                self.translated_[c]["accepted"] += int(good)
+            accepted[r[ok]] = True
+        self.translated_ = {
+            c: {"attempted": int(tried[plan.cls == c].sum()),
+                "accepted": int(accepted[plan.cls == c].sum())}
+            for c in np.unique(plan.cls).tolist()
+        }  # fmt: skip
         return out
 
     # -------------------------------------------------------------- helpers
