@@ -32,6 +32,7 @@ __all__ = [
     "draw_groups",
     "Drawer",
     "GroupDrawer",
+    "CopiesAndPlanDrawer",
     "IndexDrawer",
     "FixedDrawer",
 ]
@@ -224,6 +225,45 @@ class GroupDrawer(Drawer):
 
     def draw(self, random_state) -> tuple[np.ndarray, Plan]:
         return self.sample_indices, draw_groups(self.groups, random_state)
+
+
+@dataclass(frozen=True, eq=False)
+class CopiesAndPlanDrawer(Drawer):
+    """Every original, random copies of them, and a fresh plan, per draw.
+
+    For an output where real rows are over-sampled by copying and synthetic
+    rows are drawn from ``groups`` (SMOTE's ``synthetic_share``). One
+    ``RandomState`` is resolved per draw: its ``outer`` stream draws the
+    copies (after the plan), the plan's sites re-resolve ``random_state`` as
+    :func:`draw_groups` does.
+
+    Parameters
+    ----------
+    groups : tuple of Group
+        The groups the plan is drawn from.
+    copies : tuple of (ndarray of int64, int)
+        Per class, the indices of its originals and how many copies of them to
+        draw with replacement.
+    n_original : int
+        The number of fitted samples; every one is kept once.
+    """
+
+    groups: tuple
+    copies: tuple
+    n_original: int
+
+    def draw(self, random_state) -> tuple[np.ndarray, Plan]:
+        rng = DrawRNG(random_state)
+        parts = [g.draw(rng) for g in self.groups]
+        y_dtype = (
+            np.asarray([g.cls for g in self.groups]).dtype if self.groups else np.int64
+        )
+        plan = Plan.concat(parts, y_dtype=y_dtype)
+        kept = [np.arange(self.n_original, dtype=np.int64)]
+        for idx, n in self.copies:
+            if n:
+                kept.append(rng.outer.choice(idx, size=n, replace=True))
+        return np.concatenate(kept).astype(np.int64, copy=False), plan
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 from imblearn.over_sampling import SMOTE as _ImbSMOTE
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin, SamplerBase
-from pixsmote.sampling._groups import SmoteGroup
+from pixsmote.sampling._groups import CopiesAndPlanDrawer, SmoteGroup
 
 __all__ = ["SMOTE"]
 
@@ -74,14 +75,34 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         classes too small for 5, with a warning.
     {_SPACE_DOC}
 
+    synthetic_share : float in (0, 1) or None, default=None
+        ``None``: imbalanced-learn's SMOTE. It tops each class up to its
+        target with synthetic images and keeps every original once, so the
+        smallest classes end up almost all synthetic and the largest all real.
+        A float ``s``: every class, the largest included, ends with the same
+        share ``s`` of synthetic images. Each class is first brought to its
+        ``sampling_strategy`` target with copies of its own images (as
+        :class:`RandomOverSampler` does), then gets ``round(target * s / (1 -
+        s))`` SMOTE images, so no image is dropped and the output grows by
+        ``1 / (1 - s)``. Why: where "looks interpolated" goes with the label, a
+        network can learn it as evidence for the small classes and then miss
+        their real test images. In the Fashion-MNIST study plain SMOTE
+        recalled Shirt (180 training images, 95 % of its rows synthetic) 44.7 %
+        of the time against 54.9 % after copying, and T-shirt/top (all real)
+        94.3 % against 85.1 % (docs/benchmarks.md).
+
     Attributes
     ----------
     sampling_strategy_ : dict
-        Number of samples to generate per class.
+        Number of samples to add per class to reach the targets (synthetic
+        ones, or copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Number of synthetic samples per class (the classes given any).
     plan_ : Plan
         Class, base index, neighbour index and gap of every synthetic sample.
     sample_indices_ : ndarray of int64
-        Indices of the original samples kept (all of them).
+        Indices of the original samples kept: all of them, then (with
+        ``synthetic_share``) the copies.
     nn_k_ : estimator
         The last fitted neighbours estimator.
     n_features_in_ : int
@@ -117,6 +138,10 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         *_ImbSMOTE._parameter_constraints["k_neighbors"],
         StrOptions({"auto"}),
     ]
+    _parameter_constraints["synthetic_share"] = [
+        Interval(numbers.Real, 0, 1, closed="neither"),
+        None,
+    ]
     _class_local = True
 
     def __init__(
@@ -128,6 +153,7 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         neighbor_space="pixel",
         n_components=None,
         neighbors="auto",
+        synthetic_share=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -137,11 +163,41 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+        self.synthetic_share = synthetic_share
+
+    def _synthetic_counts(self, y):
+        """Synthetic samples to draw per class (see ``synthetic_share``)."""
+        share = self.synthetic_share
+        if share is None:
+            return dict(self.sampling_strategy_)
+        labels, counts = np.unique(y, return_counts=True)
+        out = {}
+        for label, n in zip(labels, counts, strict=True):
+            target = int(n) + int(self.sampling_strategy_.get(label, 0))
+            out[label] = int(round(target * share / (1.0 - share)))
+        return out
+
+    def _plan(self, X, y, X_orig):
+        if self.synthetic_share is None:
+            return super()._plan(X, y, X_orig)
+        return self._fit_drawer(X, y, X_orig).draw(self.random_state)
+
+    def _fit_drawer(self, X, y, X_orig):
+        if self.synthetic_share is None:
+            return super()._fit_drawer(X, y, X_orig)
+        groups = self._fit_groups(X, y, X_orig)
+        copies = tuple(
+            (np.flatnonzero(y == label), int(self.sampling_strategy_.get(label, 0)))
+            for label in np.unique(y)
+        )
+        return CopiesAndPlanDrawer(tuple(groups), copies, len(y))
 
     def _groups(self, F, y, outer):
-        for class_sample, n_samples in self.sampling_strategy_.items():
+        self.n_synthetic_ = {}
+        for class_sample, n_samples in self._synthetic_counts(y).items():
             if n_samples == 0:
                 continue
+            self.n_synthetic_[class_sample] = n_samples
             idx = np.flatnonzero(y == class_sample)
             F_class = F[idx]
             nn = self._nn(
