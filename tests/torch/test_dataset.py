@@ -234,3 +234,21 @@ def test_file_backed_pixsmote_dataset(images, tmp_path):
     ds = ResampledDataset(source, sampler=SMOTE(k_neighbors=3), seed=0)
     eager = ResampledDataset(X, y, sampler=SMOTE(k_neighbors=3), seed=0)
     assert torch.equal(_stack(ds)[0], _stack(eager)[0])
+
+
+def test_synthetic_share_is_served_afresh_every_epoch(make_images):
+    # SMOTE(synthetic_share=...) redraws its copies and its plan per epoch,
+    # and every class, the largest too, keeps the same share of synthetic items.
+    X, y = make_images((30, 10, 14))
+    ds = ResampledDataset(X, y, sampler=SMOTE(synthetic_share=0.5), seed=3)
+    first = ds.sample_indices.copy(), ds.plan.gap.copy()
+    assert len(ds) == 180
+    assert np.bincount(ds.labels).tolist() == [60, 60, 60]
+    assert np.bincount(ds.plan.cls).tolist() == [30, 30, 30]
+    ds.set_epoch(1)
+    assert len(ds) == 180
+    assert not np.array_equal(ds.plan.gap, first[1])
+    assert not np.array_equal(ds.sample_indices, first[0])
+    ds.set_epoch(0)
+    np.testing.assert_array_equal(ds.sample_indices, first[0])
+    np.testing.assert_array_equal(ds.plan.gap, first[1])

@@ -1,0 +1,89 @@
+"""SMOTE's ``synthetic_share``: the same share of synthetic rows in every class."""
+
+import numpy as np
+import pytest
+
+from pixsmote import SMOTE, RandomOverSampler
+
+
+def _counts(labels, n_classes=3):
+    return np.bincount(np.asarray(labels), minlength=n_classes)
+
+
+@pytest.mark.parametrize("share", [0.25, 0.5, 0.8])
+def test_every_class_gets_the_share_and_keeps_every_original(share, images):
+    X, y = images
+    sampler = SMOTE(random_state=0, synthetic_share=share)
+    kept, plan = sampler.fit_plan(X, y)
+    # Every original once, then copies to the target of sampling_strategy.
+    np.testing.assert_array_equal(kept[: len(y)], np.arange(len(y)))
+    assert _counts(y[kept]).tolist() == [60, 60, 60]
+    expected = round(60 * share / (1 - share))
+    assert _counts(plan.cls).tolist() == [expected] * 3
+    assert sampler.n_synthetic_ == {0: expected, 1: expected, 2: expected}
+    total = _counts(y[kept]) + _counts(plan.cls)
+    np.testing.assert_allclose(_counts(plan.cls) / total, share, atol=0.01)
+    # The majority is interpolated too, and always within its class.
+    for field in ("base", "neighbor"):
+        np.testing.assert_array_equal(y[getattr(plan, field)], plan.cls)
+    assert np.all((plan.gap >= 0) & (plan.gap < 1))
+
+
+def test_copies_follow_random_over_sampling_targets(images):
+    X, y = images
+    strategy = {1: 40, 2: 50}  # targets below the majority's size
+    sampler = SMOTE(random_state=0, sampling_strategy=strategy, synthetic_share=0.5)
+    kept, plan = sampler.fit_plan(X, y)
+    assert _counts(y[kept]).tolist() == [60, 40, 50]
+    assert _counts(plan.cls).tolist() == [60, 40, 50]
+    ros = RandomOverSampler(random_state=0, sampling_strategy=strategy)
+    ros_kept, _ = ros.fit_plan(X, y)
+    assert _counts(y[ros_kept]).tolist() == [60, 40, 50]
+
+
+def test_fit_resample_is_the_plan_and_the_images_keep_their_dtype(images):
+    X, y = images
+    sampler = SMOTE(random_state=0, synthetic_share=0.5)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert X_res.dtype == np.uint8 and X_res.shape == (360, 8, 8)
+    kept, plan = sampler.sample_indices_, sampler.plan_
+    np.testing.assert_array_equal(X_res[: len(kept)], X[kept])
+    np.testing.assert_array_equal(y_res, np.concatenate([y[kept], plan.cls]))
+    # A synthetic row lies between its parents, pixel by pixel.
+    syn = X_res[len(kept) :].astype(int)
+    lo = np.minimum(X[plan.base], X[plan.neighbor]).astype(int)
+    hi = np.maximum(X[plan.base], X[plan.neighbor]).astype(int)
+    assert np.all((syn >= lo - 1) & (syn <= hi + 1))
+
+
+def test_drawer_replays_fit_plan_and_redraws_copies_and_plan(images):
+    X, y = images
+    sampler = SMOTE(random_state=0, synthetic_share=0.5)
+    kept, plan = sampler.fit_plan(X, y)
+    drawer = sampler.fit_drawer(X, y)
+    kept_d, plan_d = drawer.draw(0)
+    np.testing.assert_array_equal(kept_d, kept)
+    np.testing.assert_array_equal(plan_d.base, plan.base)
+    np.testing.assert_array_equal(plan_d.gap, plan.gap)
+    kept_o, plan_o = drawer.draw(np.random.RandomState(7))
+    assert _counts(y[kept_o]).tolist() == [60, 60, 60]
+    assert not np.array_equal(kept_o, kept)  # other copies
+    assert not np.array_equal(plan_o.gap, plan.gap)
+
+
+def test_none_is_imbalanced_learns_smote(images):
+    X, y = images
+    kept, plan = SMOTE(random_state=0).fit_plan(X, y)
+    kept_n, plan_n = SMOTE(random_state=0, synthetic_share=None).fit_plan(X, y)
+    np.testing.assert_array_equal(kept, np.arange(len(y)))
+    np.testing.assert_array_equal(kept_n, kept)
+    np.testing.assert_array_equal(plan_n.gap, plan.gap)
+    assert _counts(plan.cls).tolist() == [0, 40, 30]
+
+
+@pytest.mark.parametrize("share", [0, 1, -0.5, 1.5, "half"])
+def test_share_outside_the_open_interval_is_refused(share, images):
+    X, y = images
+    with pytest.raises(ValueError, match="synthetic_share"):
+        SMOTE(synthetic_share=share).fit_resample(X, y)
+
