@@ -134,6 +134,25 @@ def test_balance_other_methods(tmp_path, capsys, method):
     assert f"{method}:" in capsys.readouterr().out
 
 
+def test_balance_synthetic_share_gives_every_class_the_same_share(tmp_path, capsys):
+    src = _folder(tmp_path / "src", {"cat": 9, "dog": 4, "eel": 3}, mode="L")
+    out = tmp_path / "out"
+    argv = ["balance", str(src), "--out", str(out), "--k-neighbors", "2"]
+    assert main([*argv, "--synthetic-share", "0.5"]) == 0
+    rows = _manifest(out / "manifest.csv")
+    assert len(rows) == 54 and len({r["path"] for r in rows}) == 54
+    for cls in ("cat", "dog", "eel"):
+        mine = [r for r in rows if r["label"] == cls]
+        assert len(mine) == 18
+        # copies are written as gap-0 rows of method ros, the rest interpolated
+        methods = [r["method"] for r in mine if r["origin"] == "synthetic"]
+        assert methods.count("smote") == 9
+        assert methods.count("ros") == 9 - [r["origin"] for r in mine].count(
+            "original"
+        )
+    assert load_dataset(out).counts.tolist() == [18, 18, 18]
+
+
 def test_balance_help_lists_every_method_and_shows_defaults(capsys):
     assert _status(["balance", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
@@ -174,6 +193,9 @@ def test_existing_destination_is_refused_unless_overwrite(tmp_path, capsys):
         (["--strategy", "most"], 2, "sampling_strategy"),
         (["--size", "10"], 2, "size must be HxW"),
         (["--jobs", "0"], 2, "--jobs must be at least 1"),
+        (["--synthetic-share", "1"], 2, "strictly between 0 and 1"),
+        (["--synthetic-share", "0.5", "--method", "ros"], 2, "--method smote only"),
+        (["--synthetic-share", "0.5", "--dask", "local:1"], 2, "not passed to Dask"),
     ],
 )
 def test_usage_errors_exit_2_and_leave_nothing(

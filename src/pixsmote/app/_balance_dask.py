@@ -270,7 +270,7 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
         )
     params = dict(random_state=seed, k_neighbors=k_neighbors)
     params["neighbor_space"] = neighbor_space
-    class_local = spec.class_local and spec.kind == "over"
+    class_local = spec.local_to_classes(params)
     try:
         if class_local:
             to_add = check_sampling_strategy(sampling_strategy, y, "over-sampling")

@@ -315,8 +315,9 @@ def balance(
     params["neighbor_space"] = neighbor_space
     params.update(sampler_params or {})
 
+    class_local = spec.local_to_classes(params)
     try:
-        if spec.class_local and spec.kind == "over":
+        if class_local:
             # The sampler only looks at the classes it over-samples: resolve the
             # strategy on the counts and decode just those classes.
             to_add = check_sampling_strategy(sampling_strategy, y, "over-sampling")
@@ -360,7 +361,7 @@ def balance(
     first = np.zeros(len(kept_sub), dtype=bool)
     first[np.unique(kept_sub, return_index=True)[1]] = True
     duplicates = sub[kept_sub[~first]]
-    if spec.class_local and spec.kind == "over":
+    if class_local:
         kept = np.arange(len(dataset))  # every original stays
     else:
         kept = sub[kept_sub[first]]

@@ -84,6 +84,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "used, or 'auto' (default: auto)" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s.add_argument(
+        "--synthetic-share", type=float, default=None, metavar="S",
+        help="smote: give every class, the largest too, the same share S in (0, 1) "
+        "of synthetic images: copies up to the target, then S / (1 - S) times as "
+        "many SMOTE images (default: imbalanced-learn's SMOTE)" + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    s.add_argument(
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
         help="space in which neighbours are searched",
     )  # fmt: skip
@@ -125,7 +131,7 @@ def _k_neighbors(text: str):
 
 
 def _sampler_params(args) -> dict:
-    """KMeans-SMOTE's options, for that method only."""
+    """KMeans-SMOTE's and SMOTE's own options, for that method only."""
     from pixsmote._errors import UsageError
 
     params = {}
@@ -152,6 +158,19 @@ def _sampler_params(args) -> dict:
             "--kmeans-clusters and --cluster-balance-threshold apply to "
             f"--method kmeans-smote only. Got --method {args.method} instead."
         )
+    share = getattr(args, "synthetic_share", None)
+    if share is not None:
+        if args.method != "smote":
+            raise UsageError(
+                "--synthetic-share applies to --method smote only. Got --method "
+                f"{args.method} instead."
+            )
+        if not 0 < share < 1:
+            raise UsageError(
+                f"--synthetic-share must lie strictly between 0 and 1. Got {share} "
+                "instead."
+            )
+        params["synthetic_share"] = share
     return params
 
 
@@ -196,6 +215,12 @@ def _run_dask(args) -> int:
     from pixsmote.data import check_destination, is_url
 
     parse_dask_address(args.dask)  # a malformed address fails before any work
+    if _sampler_params(args):
+        raise UsageError(
+            "--kmeans-clusters, --cluster-balance-threshold and --synthetic-share "
+            "are not passed to Dask workers yet. Expected none of them with --dask. "
+            "Got them instead."
+        )
     options = _storage_options(args.storage_options)
     if args.link:
         raise UsageError(

@@ -61,6 +61,16 @@ class SamplerSpec:
     summary: str = ""
     images_only: bool = False
 
+    def local_to_classes(self, params: dict | None = None) -> bool:
+        """Whether, built with ``params``, it needs only the classes it over-samples.
+
+        True for the class-local over-samplers (ROS, SMOTE), except SMOTE with
+        a ``synthetic_share``, which interpolates every class, the largest too.
+        Callers then decode and fit just those classes.
+        """
+        share = (params or {}).get("synthetic_share")
+        return self.class_local and self.kind == "over" and share is None
+
     @property
     def cls(self) -> type:
         """The sampler class (imported now if the entry names it by a string)."""
