@@ -23,6 +23,8 @@ The model, the number of optimiser steps and the seeds are never per recipe::
     smote:defer=0.75                    # imbalanced data, plain CE, for the
                                         # first 75 % of the steps (Cao 2019)
     crt:backbone=ros,head_epochs=10     # two-stage: a ros backbone, then cRT
+    crt:backbone=online-smote(synthetic_share=0.5)
+                                        # ... a backbone recipe with parameters
 
 =====================  ======================================================
 ``none``               no balancing: the imbalanced training set as it is
@@ -245,8 +247,10 @@ class Recipe:
         parts = [p for p in parts if not p.endswith("=None")]
         if self.defer is not None:
             parts.append(f"defer={self.defer}")
-        text = self.backbone or "none"
-        return parse_recipe(text + (":" + ",".join(parts) if parts else ""))
+        text = _backbone_recipe(self.backbone or "none")
+        if parts:
+            text += ("," if ":" in text else ":") + ",".join(parts)
+        return parse_recipe(text)
 
     @property
     def slug(self) -> str:
@@ -354,12 +358,15 @@ def _check_schedule(spec: RecipeSpec, schedule: dict, text: str):
         )
     if backbone is not None:
         backbone = str(backbone)
-        if backbone not in RECIPES or RECIPES[backbone].kind == "two-stage":
+        name = _backbone_recipe(backbone).partition(":")[0]
+        if name not in RECIPES or RECIPES[name].kind == "two-stage":
             one_stage = [n for n in RECIPES if RECIPES[n].kind != "two-stage"]
             raise UsageError(
-                f"backbone must be a one-stage recipe. Expected one of {one_stage}. "
-                f"Got {backbone!r} in {text!r} instead."
+                f"backbone must be a one-stage recipe, optionally with its sampler's "
+                f"parameters in brackets (online-smote(synthetic_share=0.5)). "
+                f"Expected one of {one_stage}. Got {backbone!r} in {text!r} instead."
             )
+        parse_recipe(_backbone_recipe(backbone))  # its parameters, checked
     if head_epochs is not None and (
         isinstance(head_epochs, bool) or not isinstance(head_epochs, int)
         or head_epochs < 1
@@ -369,6 +376,25 @@ def _check_schedule(spec: RecipeSpec, schedule: dict, text: str):
             f"{text!r} instead."
         )
     return (None if defer in (None, 0) else float(defer)), backbone, head_epochs
+
+
+def _backbone_recipe(backbone: str) -> str:
+    """``online-smote(synthetic_share=0.5;k_neighbors=3)`` as a recipe string.
+
+    A two-stage recipe's ``backbone=`` names a one-stage recipe; its sampler's
+    parameters go in brackets, separated by semicolons, because commas and
+    colons already separate the two-stage recipe's own overrides.
+    """
+    name, bracket, rest = backbone.partition("(")
+    if not bracket:
+        return backbone
+    if not rest.endswith(")"):
+        raise UsageError(
+            f"backbone parameters go in brackets: NAME(key=value;...). Got "
+            f"{backbone!r} instead."
+        )
+    inner = rest[:-1].replace(";", ",")
+    return f"{name.strip()}:{inner}" if inner.strip() else name.strip()
 
 
 def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
