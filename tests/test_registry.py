@@ -99,3 +99,12 @@ def test_list_functions_take_a_pattern():
         "fmnist-lt100",
     ]
     assert list_builtin("*digits*") == ["digits", "digits-seed-3"]
+
+
+def test_local_to_classes_follows_the_parameters():
+    from pixsmote.sampling import SAMPLERS
+
+    assert SAMPLERS["smote"].local_to_classes({})
+    assert SAMPLERS["ros"].local_to_classes(None)
+    assert not SAMPLERS["smote"].local_to_classes({"synthetic_share": 0.5})
+    assert not SAMPLERS["borderline1"].local_to_classes({})

@@ -69,3 +69,29 @@ def test_list_errors():
         parse_recipes(" , ")
     with pytest.raises(UsageError, match="more than once"):
         parse_recipes("smote,none,smote")
+
+
+def test_backbone_carries_its_sampler_parameters_in_brackets():
+    backbone = "online-smote(synthetic_share=0.5;k_neighbors=3)"
+    r = parse_recipe(f"feature-smote:backbone={backbone}")
+    assert r.backbone == "online-smote(synthetic_share=0.5;k_neighbors=3)"
+    s1 = r.stage1()
+    assert s1.name == "online-smote"
+    assert s1.params == {"synthetic_share": 0.5, "k_neighbors": 3}
+    text = "crt:backbone=online-smote(synthetic_share=0.5),defer=0.5"
+    s1 = parse_recipe(text).stage1()
+    assert (s1.params, s1.defer) == ({"synthetic_share": 0.5}, 0.5)
+    assert parse_recipe("crt:backbone=ros()").stage1().label == "ros"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("crt:backbone=online-smote(nope=1)", "no parameter 'nope'"),
+        ("crt:backbone=online-smote(synthetic_share=0.5", "in brackets"),
+        ("crt:backbone=crt(head_epochs=1)", "one-stage recipe"),
+    ],
+)
+def test_bad_backbone_parameters_are_refused(text, message):
+    with pytest.raises(UsageError, match=message):
+        parse_recipe(text)

@@ -80,6 +80,24 @@ def test_one_stage_run_seeds_the_cache(tmp_path, monkeypatch):
     assert len(res["stage2"]["history"]) == 2
 
 
+def test_a_backbone_with_sampler_parameters_is_that_one_stage_run(
+    tmp_path, monkeypatch
+):
+    # backbone=online-smote(synthetic_share=0.5) is stage 1 of the recipe, and
+    # the one-stage run of that recipe seeds the same cache entry.
+    calls = _count_fits(monkeypatch)
+    out = tmp_path / "s"
+    one = "online-smote:synthetic_share=0.5"
+    recipes = [one, "crt:backbone=online-smote(synthetic_share=0.5),head_epochs=2"]
+    run_bench(_config(out, recipes=recipes), echo=None)
+    assert calls == [one]
+    slug = "crt_backbone-online-smote-synthetic_share-0.5-_head_epochs-2"
+    res, _ = _results(out, slug)
+    plain, _ = _results(out, "online-smote_synthetic_share-0.5")
+    assert res["stage1"]["cached"] is True
+    assert res["stage1"]["test"] == plain["test"]
+
+
 def test_head_stage_leaves_the_backbone_bitwise(tmp_path):
     from pixsmote.app._bench_stages import load_backbone
 
