@@ -20,6 +20,7 @@ from pixsmote.sampling._registry import (
     get_sampler,
     list_samplers,
 )
+from pixsmote.sampling._share import share_counts
 from pixsmote.sampling._smote import SMOTE
 from pixsmote.sampling._synthesis import synthesize
 from pixsmote.sampling._tabular import SMOTEN, SMOTENC
@@ -56,4 +57,5 @@ __all__ = [
     "GroupSamplerMixin",
     "flatten_images",
     "resolve_k",
+    "share_counts",
 ]

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin, SamplerBase
 from pixsmote.sampling._groups import CopiesAndPlanDrawer, SmoteGroup
+from pixsmote.sampling._share import share_counts
 
 __all__ = ["SMOTE"]
 
@@ -167,15 +168,9 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
 
     def _synthetic_counts(self, y):
         """Synthetic samples to draw per class (see ``synthetic_share``)."""
-        share = self.synthetic_share
-        if share is None:
+        if self.synthetic_share is None:
             return dict(self.sampling_strategy_)
-        labels, counts = np.unique(y, return_counts=True)
-        out = {}
-        for label, n in zip(labels, counts, strict=True):
-            target = int(n) + int(self.sampling_strategy_.get(label, 0))
-            out[label] = int(round(target * share / (1.0 - share)))
-        return out
+        return share_counts(y, self.sampling_strategy_, self.synthetic_share)[0]
 
     def _plan(self, X, y, X_orig):
         if self.synthetic_share is None:
@@ -186,9 +181,9 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         if self.synthetic_share is None:
             return super()._fit_drawer(X, y, X_orig)
         groups = self._fit_groups(X, y, X_orig)
+        n_copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
         copies = tuple(
-            (np.flatnonzero(y == label), int(self.sampling_strategy_.get(label, 0)))
-            for label in np.unique(y)
+            (np.flatnonzero(y == label), n) for label, n in n_copies.items()
         )
         return CopiesAndPlanDrawer(tuple(groups), copies, len(y))
 

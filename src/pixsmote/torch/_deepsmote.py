@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from pixsmote._errors import DataError, UsageError
-from pixsmote.sampling import Plan, resolve_k
+from pixsmote.sampling import Plan, resolve_k, share_counts
 from pixsmote.torch._deepsmote_nets import (
     DeepSMOTEDecoder,
     DeepSMOTEEncoder,
@@ -103,6 +103,13 @@ class DeepSMOTE(NetworkOverSampler):
         or what :meth:`load` restores. Given networks are used as they are.
     device : str, default="cpu"
         Where the networks train and run.
+    synthetic_share : float in (0, 1) or None, default=None
+        ``None``: each class is topped up to its target with decoded images,
+        so the smallest classes are almost all decoded and the largest all
+        real. A float ``s``: every class, the largest too, is brought to its
+        target with copies of its own images and then gets ``s / (1 - s)``
+        times that many decoded ones, so "looks decoded" says nothing about
+        the class (as :class:`pixsmote.SMOTE`'s ``synthetic_share``).
 
     Attributes
     ----------
@@ -112,7 +119,8 @@ class DeepSMOTE(NetworkOverSampler):
         Class, base index, neighbour index and gap of every synthetic sample;
         the interpolation is between codes.
     sample_indices_ : ndarray of int64
-        Indices of the original samples kept (all of them).
+        Indices of the original samples kept: all of them, then (with
+        ``synthetic_share``) the copies.
     encoder_, decoder_ : torch.nn.Module
         The trained (or given) networks, in eval mode, on ``device``.
     codes_ : ndarray of shape (n_samples, latent_dim), float32
@@ -176,6 +184,7 @@ class DeepSMOTE(NetworkOverSampler):
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],
         "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "synthetic_share": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "width": [Interval(numbers.Integral, 1, None, closed="left")],
         "epochs": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -204,6 +213,7 @@ class DeepSMOTE(NetworkOverSampler):
         encoder=None,
         decoder=None,
         device="cpu",
+        synthetic_share=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
@@ -218,6 +228,7 @@ class DeepSMOTE(NetworkOverSampler):
         self.encoder = encoder
         self.decoder = decoder
         self.device = device
+        self.synthetic_share = synthetic_share
 
     # ------------------------------------------------------------------ API
     def fit_plan(self, X, y):
@@ -226,7 +237,8 @@ class DeepSMOTE(NetworkOverSampler):
         Returns
         -------
         sample_indices : ndarray of int64
-            ``arange(n_samples)``: every original is kept.
+            Every original (``arange(n_samples)``), then the copies of
+            ``synthetic_share``.
         plan : Plan
             Pass it with ``X`` to :meth:`synthesize`, whole or in chunks.
         """
@@ -251,9 +263,34 @@ class DeepSMOTE(NetworkOverSampler):
             self.history_ = []
         self.codes_ = self.encode(X)
         self.groups_ = self._groups(self.codes_, y)
-        self.plan_ = self.draw_plan(rs)
         self.sample_indices_ = np.arange(len(X), dtype=np.int64)
+        self._copies = ()
+        if self.synthetic_share is not None:
+            copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
+            self._copies = tuple(
+                (np.flatnonzero(y == label).astype(np.int64), n)
+                for label, n in copies.items()
+                if n
+            )
+        self.sample_indices_, self.plan_ = self.draw(rs)
         return self.sample_indices_, self.plan_
+
+    def draw(self, random_state):
+        """Originals kept and a new plan, from the fitted networks and neighbours.
+
+        Every original, then (with ``synthetic_share``) fresh copies of them,
+        drawn after the plan from the same resolved ``random_state``.
+
+        Returns
+        -------
+        sample_indices : ndarray of int64
+        plan : Plan
+        """
+        rs = resolve_random_state(random_state)
+        plan = self.draw_plan(rs)
+        kept = [np.arange(len(self.codes_), dtype=np.int64)]
+        kept += [rs.choice(idx, size=n, replace=True) for idx, n in self._copies]
+        return np.concatenate(kept), plan
 
     def draw_plan(self, random_state):
         """A new plan from the fitted latent neighbours (no retraining).
@@ -402,7 +439,10 @@ class DeepSMOTE(NetworkOverSampler):
 
     def _groups(self, Z, y):
         groups = []
-        for cls, n in self.sampling_strategy_.items():
+        counts = dict(self.sampling_strategy_)
+        if self.synthetic_share is not None:
+            counts = share_counts(y, self.sampling_strategy_, self.synthetic_share)[0]
+        for cls, n in counts.items():
             if n == 0:
                 continue
             idx = np.flatnonzero(y == cls)
@@ -523,11 +563,17 @@ class DeepSMOTEEpochs:
         self.X, self.y, self.seed = np.asarray(X), np.asarray(y), int(seed)
         self.sampler.fit_plan(self.X, self.y)
 
+    def draw(self, epoch: int) -> tuple[np.ndarray, Plan]:
+        """The originals kept (with copies, for DeepSMOTE's ``synthetic_share``)
+        and the plan of ``epoch`` (epoch 0 included: a fresh draw, not
+        ``plan_``)."""
+        return self.sampler.draw(self._epoch_rs(self.seed, int(epoch)))
+
     def plan(self, epoch: int) -> Plan:
         """The plan of ``epoch`` (epoch 0 included: a fresh draw, not ``plan_``)."""
-        return self.sampler.draw_plan(self._epoch_rs(self.seed, int(epoch)))
+        return self.draw(epoch)[1]
 
     def __call__(self, epoch: int):
-        plan = self.plan(epoch)
-        X = np.concatenate([self.X, self.sampler.synthesize(self.X, plan)])
-        return X, np.concatenate([self.y, plan.cls.astype(self.y.dtype)])
+        idx, plan = self.draw(epoch)
+        X = np.concatenate([self.X[idx], self.sampler.synthesize(self.X, plan)])
+        return X, np.concatenate([self.y[idx], plan.cls.astype(self.y.dtype)])

@@ -38,6 +38,14 @@ class NetworkOverSampler(BaseOverSampler):
     def synthesize(self, X, plan: Plan, out=None, chunk_size: int | None = None):
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
+    def draw(self, random_state) -> tuple[np.ndarray, Plan]:
+        """Every original and a new plan from the fitted network (``draw_plan``).
+
+        The online form (:class:`~pixsmote.torch.DeepSMOTEEpochs`) calls it once
+        per epoch; DeepSMOTE's ``synthetic_share`` adds fresh copies.
+        """
+        return self.sample_indices_, self.draw_plan(random_state)
+
     def fit_resample(self, X, y):
         """Train (or take) the network, draw the plan and synthesise it.
 
