@@ -196,3 +196,36 @@ def test_lazy_top_level_import():
     # Importing pixsmote alone does not import torch (a separate process).
     code = "import sys, pixsmote; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_synthetic_share_decodes_into_every_class_and_copies_to_the_target(digits3):
+    X, y = digits3
+    sampler = DeepSMOTE(random_state=0, synthetic_share=0.5, **FAST)
+    kept, plan = sampler.fit_plan(X, y)
+    np.testing.assert_array_equal(kept[: len(y)], np.arange(len(y)))
+    assert np.bincount(y[kept]).tolist() == [120, 120, 120]  # copies to the target
+    assert np.bincount(plan.cls).tolist() == [120, 120, 120]  # the largest too
+    for field in ("base", "neighbor"):
+        np.testing.assert_array_equal(y[getattr(plan, field)], plan.cls)
+    X_res, y_res = DeepSMOTE(random_state=0, synthetic_share=0.5, **FAST).fit_resample(
+        X, y
+    )
+    assert X_res.shape == (720, 8, 8) and X_res.dtype == np.uint8
+    np.testing.assert_array_equal(X_res[: len(kept)], X[kept])
+    np.testing.assert_array_equal(y_res, np.concatenate([y[kept], plan.cls]))
+    # The online form redraws both the copies and the plan every epoch.
+    data = DeepSMOTEEpochs(X, y, DeepSMOTE(synthetic_share=0.5, **FAST), seed=3)
+    (i0, p0), (i1, p1) = data.draw(0), data.draw(1)
+    assert not np.array_equal(i0, i1) and not np.array_equal(p0.gap, p1.gap)
+    X0, y0 = data(0)
+    assert np.bincount(y0).tolist() == [240, 240, 240]
+    np.testing.assert_array_equal(X0[: len(i0)], X[i0])
+    np.testing.assert_array_equal(data(0)[0], X0)
+
+
+def test_without_a_share_the_online_form_keeps_the_originals_once(digits3):
+    X, y = digits3
+    data = DeepSMOTEEpochs(X, y, DeepSMOTE(**FAST), seed=3)
+    idx, plan = data.draw(2)
+    np.testing.assert_array_equal(idx, np.arange(len(y)))
+    assert np.bincount(plan.cls).tolist() == [0, 90, 100]
