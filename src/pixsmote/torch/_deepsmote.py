@@ -263,8 +263,8 @@ class DeepSMOTE(NetworkOverSampler):
             self.history_ = []
         self.codes_ = self.encode(X)
         self.groups_ = self._groups(self.codes_, y)
-        self.sample_indices_ = np.arange(len(X), dtype=np.int64)
-        self._copies = ()
+        # Per class: its originals and how many copies of them to draw.
+        self._copies: tuple[tuple[np.ndarray, int], ...] = ()
         if self.synthetic_share is not None:
             copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
             self._copies = tuple(
@@ -288,8 +288,9 @@ class DeepSMOTE(NetworkOverSampler):
         """
         rs = resolve_random_state(random_state)
         plan = self.draw_plan(rs)
-        kept = [np.arange(len(self.codes_), dtype=np.int64)]
-        kept += [rs.choice(idx, size=n, replace=True) for idx, n in self._copies]
+        kept: list[np.ndarray] = [np.arange(len(self.codes_), dtype=np.int64)]
+        for idx, n in self._copies:
+            kept.append(rs.choice(idx, size=n, replace=True))
         return np.concatenate(kept), plan
 
     def draw_plan(self, random_state):
