@@ -198,7 +198,11 @@ def draw_groups(groups, random_state) -> Plan:
     -------
     plan : Plan
     """
-    rng = DrawRNG(random_state)
+    return _draw_all(groups, DrawRNG(random_state))
+
+
+def _draw_all(groups, rng: DrawRNG) -> Plan:
+    """Every group's part of the plan, in order, from the draw's streams."""
     parts = [g.draw(rng) for g in groups]
     y_dtype = np.asarray([g.cls for g in groups]).dtype if groups else np.int64
     return Plan.concat(parts, y_dtype=y_dtype)
@@ -254,11 +258,7 @@ class CopiesAndPlanDrawer(Drawer):
 
     def draw(self, random_state) -> tuple[np.ndarray, Plan]:
         rng = DrawRNG(random_state)
-        parts = [g.draw(rng) for g in self.groups]
-        y_dtype = (
-            np.asarray([g.cls for g in self.groups]).dtype if self.groups else np.int64
-        )
-        plan = Plan.concat(parts, y_dtype=y_dtype)
+        plan = _draw_all(self.groups, rng)
         kept = [np.arange(self.n_original, dtype=np.int64)]
         for idx, n in self.copies:
             if n:
