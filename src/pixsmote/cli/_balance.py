@@ -158,7 +158,7 @@ def _sampler_params(args) -> dict:
             "--kmeans-clusters and --cluster-balance-threshold apply to "
             f"--method kmeans-smote only. Got --method {args.method} instead."
         )
-    share = getattr(args, "synthetic_share", None)
+    share = args.synthetic_share
     if share is not None:
         if args.method != "smote":
             raise UsageError(
