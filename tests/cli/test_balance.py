@@ -153,6 +153,21 @@ def test_balance_synthetic_share_gives_every_class_the_same_share(tmp_path, caps
     assert load_dataset(out).counts.tolist() == [18, 18, 18]
 
 
+@pytest.mark.parametrize("method", ["svm-smote", "kmeans-smote"])
+def test_balance_synthetic_share_reaches_the_smote_family(method, tmp_path, capsys):
+    src = _folder(tmp_path / "src", {"cat": 9, "dog": 4, "eel": 3}, mode="L")
+    out = tmp_path / "out"
+    argv = ["balance", str(src), "--out", str(out), "--k-neighbors", "2"]
+    extra = ["--kmeans-clusters", "1"] if method == "kmeans-smote" else []
+    assert main([*argv, "--method", method, *extra, "--synthetic-share", "0.5"]) == 0
+    rows = _manifest(out / "manifest.csv")
+    for cls in ("cat", "dog", "eel"):
+        mine = [r for r in rows if r["label"] == cls]
+        copies = sum(r["method"] == "ros" for r in mine)
+        assert copies == 9 - [r["origin"] for r in mine].count("original")
+        assert sum(r["method"] == method for r in mine) >= 1  # cat is synthesised
+
+
 def test_balance_help_lists_every_method_and_shows_defaults(capsys):
     assert _status(["balance", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
@@ -194,7 +209,7 @@ def test_existing_destination_is_refused_unless_overwrite(tmp_path, capsys):
         (["--size", "10"], 2, "size must be HxW"),
         (["--jobs", "0"], 2, "--jobs must be at least 1"),
         (["--synthetic-share", "1"], 2, "strictly between 0 and 1"),
-        (["--synthetic-share", "0.5", "--method", "ros"], 2, "--method smote only"),
+        (["--synthetic-share", "0.5", "--method", "ros"], 2, "--method smote, "),
         (["--synthetic-share", "0.5", "--dask", "local:1"], 2, "not passed to Dask"),
     ],
 )

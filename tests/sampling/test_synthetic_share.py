@@ -1,9 +1,18 @@
-"""SMOTE's ``synthetic_share``: the same share of synthetic rows in every class."""
+"""``synthetic_share``: the same share of synthetic rows in every class."""
+
+import warnings
 
 import numpy as np
 import pytest
 
-from pixsmote import SMOTE, RandomOverSampler
+from pixsmote import (
+    ADASYN,
+    SMOTE,
+    SVMSMOTE,
+    BorderlineSMOTE,
+    KMeansSMOTE,
+    RandomOverSampler,
+)
 
 
 def _counts(labels, n_classes=3):
@@ -87,3 +96,76 @@ def test_share_outside_the_open_interval_is_refused(share, images):
     with pytest.raises(ValueError, match="synthetic_share"):
         SMOTE(synthetic_share=share).fit_resample(X, y)
 
+
+
+# The other SMOTE-family samplers take the same parameter; each keeps its own
+# choice of bases (danger sets, support vectors, clusters, ADASYN's weights),
+# so only the counts are shared with SMOTE's.
+_FAMILY = {
+    "borderline1": lambda **kw: BorderlineSMOTE(kind="borderline-1", **kw),
+    "borderline2": lambda **kw: BorderlineSMOTE(kind="borderline-2", **kw),
+    "svm-smote": lambda **kw: SVMSMOTE(**kw),
+    "adasyn": lambda **kw: ADASYN(**kw),
+    "kmeans-smote": lambda **kw: KMeansSMOTE(
+        kmeans_estimator=2, cluster_balance_threshold=0.0, **kw
+    ),
+}
+# Neighbours of the base's class (Borderline-2 may interpolate towards others).
+_IN_CLASS = {"borderline1", "svm-smote", "adasyn", "kmeans-smote"}
+
+
+@pytest.mark.parametrize("name", sorted(_FAMILY))
+def test_family_samplers_give_every_class_the_share(name, images):
+    X, y = images
+    sampler = _FAMILY[name](random_state=0, synthetic_share=0.5)
+    with warnings.catch_warnings():
+        # SVM-SMOTE may fall short of a count, as without a share (it warns).
+        warnings.simplefilter("ignore", UserWarning)
+        kept, plan = sampler.fit_plan(X, y)
+    np.testing.assert_array_equal(kept[: len(y)], np.arange(len(y)))
+    assert _counts(y[kept]).tolist() == [60, 60, 60]
+    assert sampler.n_synthetic_ == {0: 60, 1: 60, 2: 60}
+    got = _counts(plan.cls)
+    assert np.all(got > 0), got  # the largest class is synthesised too
+    if name != "svm-smote":  # ADASYN rounds per base, k-means up per cluster
+        np.testing.assert_allclose(got, 60, atol=6 if name == "adasyn" else 2)
+    np.testing.assert_array_equal(y[plan.base], plan.cls)
+    if name in _IN_CLASS:
+        np.testing.assert_array_equal(y[plan.neighbor], plan.cls)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert X_res.dtype == np.uint8 and len(X_res) == len(kept) + len(plan)
+
+
+@pytest.mark.parametrize("name", sorted(_FAMILY))
+def test_family_drawers_replay_the_plan_and_none_changes_nothing(name, images):
+    X, y = images
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sampler = _FAMILY[name](random_state=0, synthetic_share=0.5)
+        kept, plan = sampler.fit_plan(X, y)
+        kept_d, plan_d = sampler.fit_drawer(X, y).draw(0)
+        np.testing.assert_array_equal(kept_d, kept)
+        np.testing.assert_array_equal(plan_d.base, plan.base)
+        np.testing.assert_array_equal(plan_d.gap, plan.gap)
+        plain = _FAMILY[name](random_state=0).fit_plan(X, y)
+        unset = _FAMILY[name](random_state=0, synthetic_share=None).fit_plan(X, y)
+    np.testing.assert_array_equal(unset[0], plain[0])
+    np.testing.assert_array_equal(unset[1].base, plain[1].base)
+    np.testing.assert_array_equal(unset[1].gap, plain[1].gap)
+    assert _counts(plain[1].cls)[0] == 0  # without a share the majority is left
+
+
+def test_svm_smote_shortfall_under_a_share_is_said(make_images):
+    # Pure noise: a class whose support vectors are all safe gets no
+    # interpolated part from imbalanced-learn's danger/safe split.
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 255, (200, 8, 8), dtype=np.uint8)
+    y = np.array([0] * 120 + [1] * 50 + [2] * 30)
+    sampler = SVMSMOTE(random_state=0, synthetic_share=0.5)
+    with pytest.warns(UserWarning) as record:
+        _, plan = sampler.fit_plan(X, y)
+    said = [str(w.message) for w in record if "class 2 gets" in str(w.message)]
+    got = int(np.sum(plan.cls == 2))
+    assert got < 120
+    assert len(said) == 1 and f"gets {got} of the 120 synthetic" in said[0]
+    assert f"stays at {30 + 90 + got} samples" in said[0]  # copies counted

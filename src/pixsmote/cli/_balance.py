@@ -85,9 +85,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     s.add_argument(
         "--synthetic-share", type=float, default=None, metavar="S",
-        help="smote: give every class, the largest too, the same share S in (0, 1) "
-        "of synthetic images: copies up to the target, then S / (1 - S) times as "
-        "many SMOTE images (default: imbalanced-learn's SMOTE)" + NO_AUTO_DEFAULT,
+        help="SMOTE family, deepsmote: give every class, the largest too, the same "
+        "share S in (0, 1) of synthetic images: copies up to the target, then "
+        "S / (1 - S) times as many synthetic ones (default: none, as in "
+        "imbalanced-learn)" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s.add_argument(
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
@@ -160,10 +161,13 @@ def _sampler_params(args) -> dict:
         )
     share = args.synthetic_share
     if share is not None:
-        if args.method != "smote":
+        from pixsmote.sampling import SAMPLERS
+
+        if not SAMPLERS.lookup(args.method).takes_synthetic_share:
+            takers = [n for n, s in SAMPLERS.items() if _takes_share(s)]
             raise UsageError(
-                "--synthetic-share applies to --method smote only. Got --method "
-                f"{args.method} instead."
+                f"--synthetic-share applies to --method {', '.join(takers)}. Got "
+                f"--method {args.method} instead."
             )
         if not 0 < share < 1:
             raise UsageError(
@@ -172,6 +176,16 @@ def _sampler_params(args) -> dict:
             )
         params["synthetic_share"] = share
     return params
+
+
+def _takes_share(spec) -> bool:
+    """``spec.takes_synthetic_share``; False where its extra is not installed."""
+    from pixsmote._errors import UsageError
+
+    try:
+        return spec.takes_synthetic_share
+    except UsageError:  # DeepSMOTE without PyTorch: not a choice here
+        return False
 
 
 def _storage_options(text):

@@ -10,12 +10,13 @@ from sklearn.utils._param_validation import StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._groups import AdasynGroup
+from pixsmote.sampling._share import SHARE_DOC, SyntheticShareMixin
 from pixsmote.sampling._smote import _SPACE_DOC
 
 __all__ = ["ADASYN"]
 
 
-class ADASYN(GroupSamplerMixin, _ImbADASYN):
+class ADASYN(SyntheticShareMixin, GroupSamplerMixin, _ImbADASYN):
     __doc__ = f"""Over-sample images adaptively with ADASYN.
 
     Each sample of the class receives synthetic samples in proportion to the
@@ -28,6 +29,8 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
     random_state : int, RandomState instance or None, default=None
     n_neighbors : int, "auto" or estimator, default=5
     {_SPACE_DOC}
+
+    {SHARE_DOC}
 
     Attributes
     ----------
@@ -51,6 +54,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
         *_ImbADASYN._parameter_constraints["n_neighbors"],
         StrOptions({"auto"}),
     ]
+    _parameter_constraints.update(SyntheticShareMixin._share_constraint)
 
     def __init__(
         self,
@@ -61,6 +65,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
         neighbor_space="pixel",
         n_components=None,
         neighbors="auto",
+        synthetic_share=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -70,6 +75,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+        self.synthetic_share = synthetic_share
 
     def _validate_estimator(self):
         k = self.n_neighbors
@@ -82,7 +88,7 @@ class ADASYN(GroupSamplerMixin, _ImbADASYN):
 
     def _groups(self, F, y, outer):
         n = F.shape[0]
-        for class_sample, n_samples in self.sampling_strategy_.items():
+        for class_sample, n_samples in self._synthetic_counts(y).items():
             if n_samples == 0:
                 continue
             idx = np.flatnonzero(y == class_sample)

@@ -197,9 +197,7 @@ class ImageSamplerMixin(SamplerBase):
         """
         return self._run(X, y, self._fit_drawer)
 
-    def draw_plan(
-        self, groups: Sequence[Group], random_state: Any
-    ) -> Plan:
+    def draw_plan(self, groups: Sequence[Group], random_state: Any) -> Plan:
         """Draw a plan from groups returned by :meth:`fit_groups`.
 
         Parameters
@@ -348,8 +346,23 @@ class GroupSamplerMixin(ImageSamplerMixin):
     def _groups(self, F, y, outer):
         raise NotImplementedError
 
-    def _graph(self, X, y, X_orig, *, draw):
-        """Features ``F``, the groups, and (``draw=True``) a plan drawn from them."""
+    def _synthetic_counts(self, y) -> dict:
+        """Synthetic samples per class for ``_groups`` to draw.
+
+        ``sampling_strategy_`` here; :class:`SyntheticShareMixin` changes it.
+        """
+        return dict(self.sampling_strategy_)
+
+    def _copy_counts(self, y) -> dict:
+        """Copies of its originals per class (none but with a share)."""
+        return {}
+
+    def _graph(self, X, y, X_orig, *, draw, warn=True):
+        """Features ``F``, the groups, and (``draw=True``) a plan drawn from them.
+
+        ``warn=False`` leaves the shortfall warning to a caller that draws the
+        plan itself.
+        """
         F = self._prepare(X, X_orig)
         rng = DrawRNG(self.random_state)
         groups, parts = [], []
@@ -358,7 +371,8 @@ class GroupSamplerMixin(ImageSamplerMixin):
             if draw:
                 parts.append(g.draw(rng))
         plan = Plan.concat(parts, y_dtype=y.dtype) if draw else None
-        self._warn_shortfall(groups, plan, y)
+        if warn:
+            self._warn_shortfall(groups, plan, y)
         return F, groups, plan
 
     #: What a sampler draws its bases from, for the shortfall warning (only
@@ -366,7 +380,7 @@ class GroupSamplerMixin(ImageSamplerMixin):
     _bases_described: str | None = None
 
     def _warn_shortfall(self, groups, plan, y) -> None:
-        """Warn for each class given well under what ``sampling_strategy_`` asks.
+        """Warn for each class given well under the synthetic samples asked for.
 
         imbalanced-learn's Borderline-SMOTE skips a class none of whose samples
         is in danger, and its SVM-SMOTE can fall short; both silently, so a
@@ -385,17 +399,18 @@ class GroupSamplerMixin(ImageSamplerMixin):
         else:  # what the groups will draw (SVM-SMOTE's split is only known then)
             for g in groups:
                 planned[g.cls] = planned.get(g.cls, 0) + g.n_samples
-        for cls, asked in self.sampling_strategy_.items():
+        copies = self._copy_counts(y)
+        for cls, asked in self._synthetic_counts(y).items():
             got = int(planned.get(cls, 0))
             # A few samples of rounding (SVM-SMOTE's danger/safe split) is not
             # worth a warning.
             if asked > 0 and got < asked - max(1, 0.01 * asked):
                 warnings.warn(
                     f"{type(self).__name__}: class {label_repr(cls)} gets {got} of "
-                    f"the {asked} synthetic samples sampling_strategy asks for "
-                    f"(bases are only {self._bases_described}), so it stays at "
-                    f"{int(np.sum(y == cls)) + got} samples, as in "
-                    "imbalanced-learn. Use SMOTE, or a neighbour space where the "
+                    f"the {asked} synthetic samples asked for (bases are only "
+                    f"{self._bases_described}), so it stays at "
+                    f"{int(np.sum(y == cls)) + copies.get(cls, 0) + got} samples, "
+                    "as in imbalanced-learn. Use SMOTE, or a neighbour space where the "
                     f"class overlaps others. Got {got} instead of {asked}.",
                     UserWarning,
                     stacklevel=4,

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._groups import SmoteGroup, SvmGroup
+from pixsmote.sampling._share import SHARE_DOC, SyntheticShareMixin
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["BorderlineSMOTE", "SVMSMOTE"]
@@ -23,6 +24,7 @@ def _constraints(base):
     }
     for name in ("k_neighbors", "m_neighbors"):
         c[name] = [*base._parameter_constraints[name], StrOptions({"auto"})]
+    c.update(SyntheticShareMixin._share_constraint)
     return c
 
 
@@ -39,7 +41,9 @@ class _AutoMMixin(_AutoKMixin):
             self.m_neighbors = m
 
 
-class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
+class BorderlineSMOTE(
+    SyntheticShareMixin, GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE
+):
     __doc__ = f"""Over-sample images near the class border with Borderline-SMOTE.
 
     Only samples "in danger" (at least half, but not all, of their
@@ -58,6 +62,8 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         Neighbours (in the whole dataset) that decide whether a sample is in danger.
     kind : {{"borderline-1", "borderline-2"}}, default="borderline-1"
     {_SPACE_DOC}
+
+    {SHARE_DOC}
 
     Attributes
     ----------
@@ -87,6 +93,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         neighbor_space="pixel",
         n_components=None,
         neighbors="auto",
+        synthetic_share=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -98,6 +105,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+        self.synthetic_share = synthetic_share
 
     _bases_described = (
         "its samples in danger: half or more, not all, of their m_neighbors "
@@ -107,7 +115,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
     def _groups(self, F, y, outer):
         self.in_danger_indices = {}
         n = F.shape[0]
-        for class_sample, n_samples in self.sampling_strategy_.items():
+        for class_sample, n_samples in self._synthetic_counts(y).items():
             if n_samples == 0:
                 continue
             idx = np.flatnonzero(y == class_sample)
@@ -132,7 +140,7 @@ class BorderlineSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbBorderlineSMOTE):
             yield SmoteGroup(class_sample, n_samples, base=danger, nn=nns, other=other)
 
 
-class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
+class SVMSMOTE(SyntheticShareMixin, GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
     __doc__ = f"""Over-sample images along an SVM's decision boundary with SVM-SMOTE.
 
     An SVM is fitted in the neighbour space; the minority support vectors that
@@ -151,6 +159,8 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         ``None``: ``SVC(gamma="scale")``.
     out_step : float, default=0.5
     {_SPACE_DOC}
+
+    {SHARE_DOC}
 
     Attributes
     ----------
@@ -180,6 +190,7 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         neighbor_space="pixel",
         n_components=None,
         neighbors="auto",
+        synthetic_share=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -192,6 +203,7 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+        self.synthetic_share = synthetic_share
 
     _bases_described = "its support vectors that are not noise"
 
@@ -201,7 +213,7 @@ class SVMSMOTE(GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE):
             # numpy's global RNG; give it this call's generator instead.
             self.svm_estimator_.set_params(random_state=outer)
         n = F.shape[0]
-        for class_sample, n_samples in self.sampling_strategy_.items():
+        for class_sample, n_samples in self._synthetic_counts(y).items():
             if n_samples == 0:
                 continue
             idx = np.flatnonzero(y == class_sample)

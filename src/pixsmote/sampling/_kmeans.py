@@ -11,12 +11,13 @@ from sklearn.utils._param_validation import StrOptions
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin
 from pixsmote.sampling._groups import SmoteGroup
 from pixsmote.sampling._knn import mean_pairwise_distance
+from pixsmote.sampling._share import SHARE_DOC, SyntheticShareMixin
 from pixsmote.sampling._smote import _SPACE_DOC, _AutoKMixin
 
 __all__ = ["KMeansSMOTE"]
 
 
-class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
+class KMeansSMOTE(SyntheticShareMixin, GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
     __doc__ = f"""Over-sample images inside k-means clusters with KMeans-SMOTE.
 
     The whole dataset is clustered (in the neighbour space); clusters where the
@@ -35,6 +36,8 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
     cluster_balance_threshold : "auto" or float, default="auto"
     density_exponent : "auto" or float, default="auto"
     {_SPACE_DOC}
+
+    {SHARE_DOC}
 
     Attributes
     ----------
@@ -62,6 +65,7 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         *_ImbKMeansSMOTE._parameter_constraints["k_neighbors"],
         StrOptions({"auto"}),
     ]
+    _parameter_constraints.update(SyntheticShareMixin._share_constraint)
     _k_default = 2
 
     def __init__(
@@ -77,6 +81,7 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         neighbor_space="pixel",
         n_components=None,
         neighbors="auto",
+        synthetic_share=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -90,6 +95,7 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         self.neighbor_space = neighbor_space
         self.n_components = n_components
         self.neighbors = neighbors
+        self.synthetic_share = synthetic_share
 
     def _find_cluster_sparsity(self, X):
         if X.dtype.kind not in "ui":  # float: imbalanced-learn's, bit for bit
@@ -110,8 +116,9 @@ class KMeansSMOTE(GroupSamplerMixin, _AutoKMixin, _ImbKMeansSMOTE):
         ):
             # Keep k-means off numpy's global RNG (imbalanced-learn passes None).
             self.kmeans_estimator_.set_params(random_state=outer)
-        total_inp_samples = sum(self.sampling_strategy_.values())
-        for class_sample, n_samples in self.sampling_strategy_.items():
+        counts = self._synthetic_counts(y)
+        total_inp_samples = sum(counts.values())
+        for class_sample, n_samples in counts.items():
             if n_samples == 0:
                 continue
             X_clusters = self.kmeans_estimator_.fit_predict(F)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 
 from pixsmote._errors import UsageError
@@ -64,12 +65,17 @@ class SamplerSpec:
     def local_to_classes(self, params: dict | None = None) -> bool:
         """Whether, built with ``params``, it needs only the classes it over-samples.
 
-        True for the class-local over-samplers (ROS, SMOTE), except SMOTE with
-        a ``synthetic_share``, which interpolates every class, the largest too.
+        True for the class-local over-samplers (ROS, SMOTE), except with a
+        ``synthetic_share``, which synthesises every class, the largest too.
         Callers then decode and fit just those classes.
         """
         share = (params or {}).get("synthetic_share")
         return self.class_local and self.kind == "over" and share is None
+
+    @property
+    def takes_synthetic_share(self) -> bool:
+        """Whether the sampler has a ``synthetic_share`` parameter."""
+        return "synthetic_share" in inspect.signature(self.cls).parameters
 
     @property
     def cls(self) -> type:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from imblearn.over_sampling import SMOTE as _ImbSMOTE
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from pixsmote.sampling._base import GroupSamplerMixin, ImageSamplerMixin, SamplerBase
-from pixsmote.sampling._groups import CopiesAndPlanDrawer, SmoteGroup
-from pixsmote.sampling._share import share_counts
+from pixsmote.sampling._groups import SmoteGroup
+from pixsmote.sampling._share import SyntheticShareMixin
 
 __all__ = ["SMOTE"]
 
@@ -54,7 +53,7 @@ class _AutoKMixin(SamplerBase):
             self.k_neighbors = k
 
 
-class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
+class SMOTE(SyntheticShareMixin, GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
     __doc__ = f"""Over-sample images with SMOTE.
 
     A synthetic image is ``x + gap * (x_nn - x)``, with ``x`` a sample of the
@@ -141,10 +140,7 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         *_ImbSMOTE._parameter_constraints["k_neighbors"],
         StrOptions({"auto"}),
     ]
-    _parameter_constraints["synthetic_share"] = [
-        Interval(numbers.Real, 0, 1, closed="neither"),
-        None,
-    ]
+    _parameter_constraints.update(SyntheticShareMixin._share_constraint)
     _class_local = True
 
     def __init__(
@@ -168,33 +164,10 @@ class SMOTE(GroupSamplerMixin, _AutoKMixin, _ImbSMOTE):
         self.neighbors = neighbors
         self.synthetic_share = synthetic_share
 
-    def _synthetic_counts(self, y):
-        """Synthetic samples to draw per class (see ``synthetic_share``)."""
-        if self.synthetic_share is None:
-            return dict(self.sampling_strategy_)
-        return share_counts(y, self.sampling_strategy_, self.synthetic_share)[0]
-
-    def _plan(self, X, y, X_orig):
-        if self.synthetic_share is None:
-            return super()._plan(X, y, X_orig)
-        return self._fit_drawer(X, y, X_orig).draw(self.random_state)
-
-    def _fit_drawer(self, X, y, X_orig):
-        if self.synthetic_share is None:
-            return super()._fit_drawer(X, y, X_orig)
-        groups = self._fit_groups(X, y, X_orig)
-        n_copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
-        copies = tuple(
-            (np.flatnonzero(y == label), n) for label, n in n_copies.items()
-        )
-        return CopiesAndPlanDrawer(tuple(groups), copies, len(y))
-
     def _groups(self, F, y, outer):
-        self.n_synthetic_ = {}
         for class_sample, n_samples in self._synthetic_counts(y).items():
             if n_samples == 0:
                 continue
-            self.n_synthetic_[class_sample] = n_samples
             idx = np.flatnonzero(y == class_sample)
             F_class = F[idx]
             nn = self._nn(
