@@ -51,6 +51,7 @@ from pixsmote.app._balance_dataset import (
     balance,
     balance_methods,
     parse_strategy,
+    share_methods,
 )
 from pixsmote.app._bench_balance import Balanced, balance_training, online_train_data
 from pixsmote.app._bench_config import (
@@ -85,6 +86,7 @@ __all__ = [
     "balance",
     "balance_methods",
     "parse_strategy",
+    "share_methods",
     # the same on a Dask cluster
     "DASK_EXTRA",
     "balance_on_dask",

@@ -47,6 +47,22 @@ def balance_methods() -> dict[str, str]:
     return {name: SAMPLERS[name].summary for name in list_samplers()}
 
 
+def share_methods() -> list[str]:
+    """The samplers ``balance`` takes that have a ``synthetic_share``.
+
+    Those whose extra is not installed (DeepSMOTE without PyTorch) are left
+    out: they are not a choice here.
+    """
+    names = []
+    for name in list_samplers():
+        try:
+            if SAMPLERS[name].takes_synthetic_share:
+                names.append(name)
+        except UsageError:
+            pass
+    return names
+
+
 #: The named sampling strategies (imbalanced-learn's).
 STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all", "majority")
 

@@ -161,10 +161,10 @@ def _sampler_params(args) -> dict:
         )
     share = args.synthetic_share
     if share is not None:
-        from pixsmote.sampling import SAMPLERS
+        from pixsmote.app import share_methods
 
-        if not SAMPLERS.lookup(args.method).takes_synthetic_share:
-            takers = [n for n, s in SAMPLERS.items() if _takes_share(s)]
+        takers = share_methods()
+        if args.method not in takers:
             raise UsageError(
                 f"--synthetic-share applies to --method {', '.join(takers)}. Got "
                 f"--method {args.method} instead."
@@ -176,16 +176,6 @@ def _sampler_params(args) -> dict:
             )
         params["synthetic_share"] = share
     return params
-
-
-def _takes_share(spec) -> bool:
-    """``spec.takes_synthetic_share``; False where its extra is not installed."""
-    from pixsmote._errors import UsageError
-
-    try:
-        return spec.takes_synthetic_share
-    except UsageError:  # DeepSMOTE without PyTorch: not a choice here
-        return False
 
 
 def _storage_options(text):
