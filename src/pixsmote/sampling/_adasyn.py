@@ -35,6 +35,10 @@ class ADASYN(SyntheticShareMixin, GroupSamplerMixin, _ImbADASYN):
     Attributes
     ----------
     sampling_strategy_ : dict
+        Samples to add per class to reach the targets (synthetic ones, or
+        copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Synthetic samples asked for per class (the classes given any).
     plan_ : Plan
     sample_indices_ : ndarray of int64
     nn_ : estimator

@@ -68,6 +68,10 @@ class BorderlineSMOTE(
     Attributes
     ----------
     sampling_strategy_ : dict
+        Samples to add per class to reach the targets (synthetic ones, or
+        copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Synthetic samples asked for per class (the classes given any).
     plan_ : Plan
         ``scale`` holds the Borderline-2 factor for neighbours of other classes.
     sample_indices_ : ndarray of int64
@@ -165,6 +169,10 @@ class SVMSMOTE(SyntheticShareMixin, GroupSamplerMixin, _AutoMMixin, _ImbSVMSMOTE
     Attributes
     ----------
     sampling_strategy_ : dict
+        Samples to add per class to reach the targets (synthetic ones, or
+        copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Synthetic samples asked for per class (the classes given any).
     plan_ : Plan
     sample_indices_ : ndarray of int64
     svm_estimator_ : estimator

@@ -42,6 +42,10 @@ class KMeansSMOTE(SyntheticShareMixin, GroupSamplerMixin, _AutoKMixin, _ImbKMean
     Attributes
     ----------
     sampling_strategy_ : dict
+        Samples to add per class to reach the targets (synthetic ones, or
+        copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Synthetic samples asked for per class (the classes given any).
     plan_ : Plan
     sample_indices_ : ndarray of int64
     kmeans_estimator_ : estimator
