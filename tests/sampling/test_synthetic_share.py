@@ -169,3 +169,16 @@ def test_svm_smote_shortfall_under_a_share_is_said(make_images):
     assert got < 120
     assert len(said) == 1 and f"gets {got} of the 120 synthetic" in said[0]
     assert f"stays at {30 + 90 + got} samples" in said[0]  # copies counted
+
+
+def test_online_svm_smote_shortfall_is_said_from_the_groups():
+    # fit_drawer draws nothing yet: the warning gives the expected count (a
+    # class with no support vector in danger loses about half of its share).
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 255, (200, 8, 8), dtype=np.uint8)
+    y = np.array([0] * 120 + [1] * 50 + [2] * 30)
+    sampler = SVMSMOTE(random_state=0, synthetic_share=0.5)
+    with pytest.warns(UserWarning, match=r"class 2 gets about 60 of the 120"):
+        drawer = sampler.fit_drawer(X, y)
+    counts = [np.sum(drawer.draw(seed)[1].cls == 2) for seed in range(20)]
+    assert 45 < np.mean(counts) < 75

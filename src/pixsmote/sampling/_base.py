@@ -393,21 +393,24 @@ class GroupSamplerMixin(ImageSamplerMixin):
         if self._bases_described is None:
             return  # SMOTE and the rest: nothing to count on their hot path
         planned: dict = {}
+        about = ""
         if plan is not None:  # what was drawn
             labels, counts = np.unique(plan.cls, return_counts=True)
             planned = dict(zip(labels.tolist(), counts.tolist(), strict=True))
-        else:  # what the groups will draw (SVM-SMOTE's split is only known then)
+        else:  # what the groups will draw, on average (for the online forms:
+            # SVM-SMOTE's danger/safe split is drawn anew every epoch)
             for g in groups:
-                planned[g.cls] = planned.get(g.cls, 0) + g.n_samples
+                planned[g.cls] = planned.get(g.cls, 0) + g.expected_n_samples
+            about = "about "
         copies = self._copy_counts(y)
         for cls, asked in self._synthetic_counts(y).items():
-            got = int(planned.get(cls, 0))
+            got = int(round(planned.get(cls, 0)))
             # A few samples of rounding (SVM-SMOTE's danger/safe split) is not
             # worth a warning.
             if asked > 0 and got < asked - max(1, 0.01 * asked):
                 warnings.warn(
-                    f"{type(self).__name__}: class {label_repr(cls)} gets {got} of "
-                    f"the {asked} synthetic samples asked for (bases are only "
+                    f"{type(self).__name__}: class {label_repr(cls)} gets {about}"
+                    f"{got} of the {asked} synthetic samples asked for (bases are only "
                     f"{self._bases_described}), so it stays at "
                     f"{int(np.sum(y == cls)) + copies.get(cls, 0) + got} samples, "
                     "as in imbalanced-learn. Use SMOTE, or a neighbour space where the "

@@ -94,6 +94,11 @@ class Group:
         """This group's part of the plan."""
         raise NotImplementedError
 
+    @property
+    def expected_n_samples(self) -> float:
+        """How many samples a draw gives on average (``n_samples`` here)."""
+        return float(self.n_samples)
+
 
 @dataclass
 class SmoteGroup(Group):
@@ -172,6 +177,16 @@ class SvmGroup(Group):
 
     danger: SmoteGroup | None = None
     safe: SmoteGroup | None = None
+
+    @property
+    def expected_n_samples(self) -> float:
+        # imbalanced-learn draws n1 = int(f * (n + 1)), f ~ Beta(10, 10), for
+        # the danger part and n - n1 for the safe one, and skips a missing
+        # part's share; E[f] = 1/2, so a missing part costs about half.
+        n1 = 0.5 * (self.n_samples + 1)
+        return (n1 if self.danger is not None else 0.0) + (
+            self.n_samples - n1 if self.safe is not None else 0.0
+        )
 
     def draw(self, rng: DrawRNG) -> Plan:
         fractions = rng.outer.beta(10, 10)
