@@ -207,3 +207,24 @@ def test_deepsmote_balance_writes_decoded_images(tmp_path):
     np.testing.assert_array_equal(X, X_res)
     # decoded by the networks, not interpolated from the parents' pixels
     assert not np.array_equal(X[50:], synthesize(ds.X, sampler.plan_))
+
+
+def test_deepsmote_balance_with_a_share_writes_copies_and_decoded_images(tmp_path):
+    from pixsmote.sampling import get_sampler
+
+    ds = _arrays()
+    balance(
+        ds, tmp_path / "out.npz", "deepsmote", k_neighbors=3, seed=2,
+        sampler_params={"synthetic_share": 0.5},
+    )  # fmt: skip
+    with np.load(tmp_path / "out.npz") as z:
+        X, y = z["X"], z["y"]
+    sampler = get_sampler(
+        "deepsmote", k_neighbors=3, random_state=2, synthetic_share=0.5
+    )
+    X_res, y_res = sampler.fit_resample(ds.X, ds.y)
+    np.testing.assert_array_equal(X, X_res)
+    np.testing.assert_array_equal(y, y_res)
+    n = np.bincount(y)
+    assert len(set(n.tolist())) == 1  # every class: its target, then as many decoded
+    assert set(sampler.n_synthetic_) == set(np.unique(ds.y).tolist())

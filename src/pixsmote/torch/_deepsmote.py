@@ -114,7 +114,10 @@ class DeepSMOTE(NetworkOverSampler):
     Attributes
     ----------
     sampling_strategy_ : dict
-        Number of samples to generate per class.
+        Number of samples to add per class to reach the targets (decoded
+        ones, or copies with ``synthetic_share``).
+    n_synthetic_ : dict
+        Decoded samples asked for per class (the classes given any).
     plan_ : Plan
         Class, base index, neighbour index and gap of every synthetic sample;
         the interpolation is between codes.
@@ -443,6 +446,7 @@ class DeepSMOTE(NetworkOverSampler):
         counts = dict(self.sampling_strategy_)
         if self.synthetic_share is not None:
             counts = share_counts(y, self.sampling_strategy_, self.synthetic_share)[0]
+        self.n_synthetic_ = {c: n for c, n in counts.items() if n}
         for cls, n in counts.items():
             if n == 0:
                 continue
