@@ -103,7 +103,7 @@ class SyntheticShareMixin:
         describes the last fit.
         """
         if self.synthetic_share is None:
-            counts = dict(self.sampling_strategy_)
+            counts = super()._synthetic_counts(y)  # type: ignore[misc]
         else:
             counts = share_counts(y, self.sampling_strategy_, self.synthetic_share)[0]
         self.n_synthetic_ = {c: n for c, n in counts.items() if n}
@@ -112,7 +112,7 @@ class SyntheticShareMixin:
     def _copy_counts(self, y) -> dict:
         """Copies of its originals per class (none without a share)."""
         if self.synthetic_share is None:
-            return {}
+            return super()._copy_counts(y)  # type: ignore[misc]
         return share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
 
     def _plan(self, X, y, X_orig):
