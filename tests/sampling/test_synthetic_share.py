@@ -182,3 +182,31 @@ def test_online_svm_smote_shortfall_is_said_from_the_groups():
         drawer = sampler.fit_drawer(X, y)
     counts = [np.sum(drawer.draw(seed)[1].cls == 2) for seed in range(20)]
     assert 45 < np.mean(counts) < 75
+
+
+
+def test_svm_smote_fits_its_svm_once_for_every_class(images):
+    # With a share every class is over-sampled: three classes used to mean
+    # three identical SVM fits on the same (F, y), as in imbalanced-learn
+    # (tests/sampling/test_parity.py checks the plans still match its
+    # per-class refits on multi-class data).
+    from sklearn.svm import SVC
+
+    fits = []
+
+    class CountingSVC(SVC):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(len(y))
+            return super().fit(X, y, sample_weight)
+
+    X, y = images
+    counted = SVMSMOTE(
+        random_state=0, synthetic_share=0.5, svm_estimator=CountingSVC(gamma="scale")
+    ).fit_plan(X, y)
+    assert fits == [len(y)]
+    default = SVMSMOTE(random_state=0, synthetic_share=0.5).fit_plan(X, y)
+    np.testing.assert_array_equal(counted[0], default[0])
+    for field in ("cls", "base", "neighbor", "gap"):
+        np.testing.assert_array_equal(
+            getattr(counted[1], field), getattr(default[1], field)
+        )
