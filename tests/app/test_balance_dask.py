@@ -113,18 +113,26 @@ def test_path_source_and_small_chunks(source, client, reference, tmp_path):
 
 def test_k_neighbors_auto_as_in_balance(source, client, tmp_path):
     # "auto" goes through to the sampler as in a local run: a class of 3 images
-    # is sampled with 2 neighbours, in both runs, with the same bytes.
+    # is sampled with 2 neighbours, in both runs, with the same bytes; both
+    # warnings name the class by its folder.
     dataset = load_dataset(source)
     small = dataset.class_names.index("small")
     keep = np.flatnonzero(dataset.y != small)
     dataset = dataset.subset(np.r_[keep, np.flatnonzero(dataset.y == small)[:3]])
     outputs = []
     for name, kwargs in (("local", {}), ("dask", {"client": client})):
-        with pytest.warns(UserWarning, match="using k_neighbors=2"):
+        with pytest.warns(UserWarning, match="Class 'small' has 3 .*k_neighbors=2"):
             balance(dataset, tmp_path / name, "smote", seed=7, k_neighbors="auto",
                     **kwargs)  # fmt: skip
         outputs.append(_local_files(tmp_path / name))
     assert outputs[0] == outputs[1]
+
+
+def test_sampler_refusals_name_the_class(source, client, tmp_path):
+    with pytest.raises(UsageError, match=r"smote: Class '(mid|small)' has \d+ sample"):
+        balance(load_dataset(source), tmp_path / "o", "smote", seed=7,
+                k_neighbors=20, client=client)  # fmt: skip
+    assert not (tmp_path / "o").exists()
 
 
 def test_memory_urls_are_byte_identical(source, reference):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -325,3 +326,24 @@ def test_existing_npz_manifest_is_refused_before_reading(tmp_path, capsys):
     assert main(argv) == 2
     assert "bal.manifest.csv already exists" in capsys.readouterr().err
     assert (tmp_path / "bal.manifest.csv").read_text() == "mine\n"
+
+
+def test_sampler_warnings_name_the_class_folders(tmp_path, capsys):
+    # Pure noise: SVM-SMOTE finds too few support vectors in the small classes
+    # and says so; the user reads the folder names, not the app's 0..C-1.
+    rng = np.random.default_rng(0)
+    src = tmp_path / "src"
+    for cls, n in (("cat", 120), ("dog", 50), ("eel", 30)):
+        (src / cls).mkdir(parents=True)
+        for j in range(n):
+            pixels = rng.integers(0, 255, (8, 8), dtype=np.uint8)
+            Image.fromarray(pixels).save(src / cls / f"{j}.png")
+    argv = ["balance", str(src), "--out", str(tmp_path / "out"), "--no-progress"]
+    assert main([*argv, "--method", "svm-smote", "--synthetic-share", "0.5"]) == 0
+    said = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if line.startswith("pixsmote: warning: SVMSMOTE")
+    ]
+    assert any("class 'eel' gets" in line for line in said)
+    assert not any(re.search(r"\bclass \d", line) for line in said)

@@ -41,7 +41,12 @@ import numpy as np
 
 from pixsmote._errors import DataError, PixsmoteError, UsageError
 from pixsmote._signals import checkpoint, holding_signals
-from pixsmote.app._balance_dataset import BalanceResult, parse_strategy
+from pixsmote.app._balance_dataset import (
+    BalanceResult,
+    _by_name,
+    _warnings_by_name,
+    parse_strategy,
+)
 from pixsmote.data import (
     Dataset,
     Staging,
@@ -284,15 +289,18 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
             sub = np.arange(len(source))
             sampler = get_sampler(method, sampling_strategy=sampling_strategy, **params)
         if len(sub):
-            kept_sub, plan = sampler.fit_plan(read(sub), y[sub])
+            with _warnings_by_name(list(source.class_names)):
+                kept_sub, plan = sampler.fit_plan(read(sub), y[sub])
         else:
             kept_sub, plan = np.empty(0, np.int64), None
     except PixsmoteError:
         raise
     except ValueError as exc:
-        raise UsageError(f"{method}: {exc}") from None
+        names = list(source.class_names)
+        raise UsageError(f"{method}: {_by_name(str(exc), names)}") from None
     except RuntimeError as exc:
-        raise DataError(f"{method}: {exc}") from None
+        names = list(source.class_names)
+        raise DataError(f"{method}: {_by_name(str(exc), names)}") from None
     kept_sub = np.asarray(kept_sub, dtype=np.int64)
     first = np.zeros(len(kept_sub), dtype=bool)
     first[np.unique(kept_sub, return_index=True)[1]] = True

@@ -14,9 +14,11 @@ classes plus a few chunks, not by the dataset.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +176,25 @@ def _by_name(message: str, class_names: list[str]) -> str:
         return m.group(0)
 
     return re.sub(r"\b([Cc]lass) (\d+)\b", name, message)
+
+
+@contextlib.contextmanager
+def _warnings_by_name(class_names: list[str]):
+    """Re-issue the sampler's warnings with class names for its indices.
+
+    The app hands samplers labels 0..C-1; a user knows the classes by their
+    folder (or list-file) names, so "class 2 gets 18 of the 40 synthetic
+    samples" is said as "class 'fox' gets ...". Recorded inside, re-issued
+    outside, so the caller's filters (``-W error``, the CLI's one-line
+    display) apply to the renamed message.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        warnings.warn_explicit(
+            _by_name(str(w.message), class_names), w.category, w.filename, w.lineno
+        )
 
 
 # The sampler parameters imbalanced-learn names in its advice, and the CLI
@@ -358,7 +379,9 @@ def balance(
                 X_sub = dataset.read(sub, jobs=jobs, progress=bar)
         if len(sub):
             desc = f"{method}: fitting on {len(sub)} images (neighbours, plan)"
-            with status_line(desc, enabled=progress):
+            with status_line(desc, enabled=progress), _warnings_by_name(
+                dataset.class_names
+            ):
                 kept_sub, plan = sampler.fit_plan(X_sub, y[sub])
         else:  # nothing to over-sample
             kept_sub, plan = np.empty(0, np.int64), None
