@@ -113,6 +113,14 @@ def test_is_synthetic_classifies_the_learned_space_and_deferred_recipes():
     ]  # fmt: skip
     assert [r for r in synthetic if not rank.is_synthetic(r)] == []
     assert [r for r in not_synthetic if rank.is_synthetic(r)] == []
+    # The other reading: a crt counts as its backbone does.
+    by_backbone = {
+        "crt": False, "crt:backbone=ros": False, "crt:backbone=smote": True,
+        "crt:backbone=online-svm-smote(synthetic_share=0.5)": True,
+        "crt:backbone=smote,defer=0.5": False, "feature-smote": True, "ros": False,
+    }  # fmt: skip
+    got = {r: rank.is_synthetic(r, crt_by_backbone=True) for r in by_backbone}
+    assert got == by_backbone
 
 
 def test_synthesis_vs_rest_states_the_gap():
@@ -135,5 +143,19 @@ def test_synthesis_vs_rest_states_the_gap():
     assert "`eos`" in text and "+1.5 points" in text and "Synthesis wins" in text
     tiny = verdicts.synthesis_verdict({"crt": (86.9, 0.6, 3), "eos": (86.87, 0.5, 3)})
     assert "-0.03 points" in tiny and "non-synthetic recipe wins" in tiny
+    assert "stage 1" not in text  # the bar is not a crt on synthesis
+    # A crt on a synthesis backbone sets the bar: both readings are said.
+    tied = {
+        "crt:backbone=ros": (86.87, 0.6, 3),
+        "crt:backbone=online-svm-smote(synthetic_share=0.5)": (87.34, 0.6, 3),
+        "online-svm-smote:synthetic_share=0.5": (87.35, 0.2, 3),
+    }
+    text = verdicts.synthesis_verdict(tied)
+    assert "gap **+0.01 points**" in text and "by less than" in text
+    assert "Counting a `crt` by its stage 1" in text
+    assert "`crt:backbone=ros` (86.9 ± 0.6" in text and "gap **+0.5 points**" in text
+    assert rank.synthesis_vs_rest(tied, crt_by_backbone=True)[0][0] == (
+        "online-svm-smote:synthetic_share=0.5"
+    )
     assert rank.synthesis_vs_rest({"ros": (80.0, 1.0, 3)})[2] is None
     assert verdicts.synthesis_verdict({"ros": (80.0, 1.0, 3)}) == ""
