@@ -203,25 +203,44 @@ def head_diagnostic_section(s: Study) -> str:
 
 def paired_heads_section(s: Study) -> str:
     """Head-side recipes on the same backbones
-    (benchmarks/head_resampling_paired.py), if it was run (not ``--quick``)."""
-    path = s.bench_results / "head_resampling_paired.json"
+    (benchmarks/head_resampling_paired.py), one part per stage-1 recipe it was
+    run on (``head_resampling_paired*.json``; the ``ros`` one first), if it was
+    run (not ``--quick``)."""
+    default = s.bench_results / "head_resampling_paired.json"
+    paths = sorted(
+        s.bench_results.glob("head_resampling_paired*.json"),
+        key=lambda p: (p != default, p.name),
+    )
+    parts = [part for p in paths if (part := _paired_part(s, p, p == default))]
+    if not parts:
+        return ""
+    lines = [
+        "### Head-side recipes on the same backbones\n",
+        "From `benchmarks/head_resampling_paired.py`: for each seed one of the "
+        "study's cached stage-1 backbones is frozen and only the head "
+        "retrained, once per recipe, so the last column compares heads on one "
+        "representation, free of the backbones' seed noise. Test is the "
+        "official test set. The backbones are the cache's; a backbone trained "
+        "again on another CPU model differs slightly (its float kernels do), "
+        "which is why a seed's row here can differ from the study's table.\n",
+    ]
+    return "\n".join(lines + parts)
+
+
+def _paired_part(s: Study, path, default: bool) -> str:
     data = optional_json(path)
     if not data.get("per_seed") or data.get("quick"):
         return ""
     seeds = data["seeds"]
     heads = list(data["per_seed"][0]["heads"])
+    command = "OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py"
+    if not default:
+        command += f" --stage1 '{data['stage1']}' --out {s.path_label(path)}"
     lines = [
-        "### Head-side recipes on the same backbones\n",
-        f"From `{s.path_label(path)}` (`OMP_NUM_THREADS=1 python "
-        "benchmarks/head_resampling_paired.py`): for each seed the study's cached "
-        f"`{data['stage1']}` backbone ({data['steps']} steps) is frozen and only "
-        f"the head retrained, once per recipe ({data['head_epochs']} epochs at lr "
-        f"{data['head_lr']}, epoch chosen on validation ACSA), so the last column "
-        "compares heads on one representation, free of the backbones' seed "
-        f"noise. Seeds {', '.join(map(str, seeds))}; test is the official test "
-        "set. The backbones are the cache's; a backbone trained again on another "
-        "CPU model differs slightly (its float kernels do), which is why a seed's "
-        "row here can differ from the study's table.\n",
+        f"#### On the `{data['stage1']}` backbone\n",
+        f"From `{s.path_label(path)}` (`{command}`): {data['steps']} stage-1 "
+        f"steps, head {data['head_epochs']} epochs at lr {data['head_lr']}, "
+        f"epoch chosen on validation ACSA; seeds {', '.join(map(str, seeds))}.\n",
         data["table"],
         "",
     ]

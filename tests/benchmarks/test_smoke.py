@@ -109,6 +109,11 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
          "steps": 3000, "head_epochs": 10, "head_lr": 0.1,
          "table": "| head recipe | val ACSA % |"}
     ))  # fmt: skip
+    (tmp_path / "results" / "head_resampling_paired_none.json").write_text(
+        json.dumps({"per_seed": per_seed, "quick": False, "seeds": [0, 1, 2],
+                    "stage1": "none", "steps": 3000, "head_epochs": 10,
+                    "head_lr": 0.1, "table": "| head recipe | val ACSA % |"})
+    )  # fmt: skip
     before = _snapshot(results)
     out = tmp_path / "docs"
     argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
@@ -125,6 +130,10 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     assert "representation is worth **+2.6 points**" in doc
     assert "### Head-side recipes on the same backbones" in doc
     assert "`feature-smote`, -0.30 points on average over 3 seed(s)." in doc
+    # one part per backbone, ros (the default file) first
+    ros, none = doc.index("#### On the `ros` backbone"), doc.index("#### On the `none`")
+    assert ros < none
+    assert "--stage1 'none' --out" in doc[none:]
     assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
     which = (out / "which_method.md").read_text()
     assert which.startswith("## Which method should I use?")
