@@ -268,6 +268,7 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
 
     spec = SAMPLERS[method]
     y, counts = source.y, source.counts
+    names = list(source.class_names)  # for messages: "class 'dog'", not 1
     if np.count_nonzero(counts) < 2:
         raise UsageError(
             f"{source.name}: balancing needs at least 2 classes with images. Got "
@@ -289,17 +290,15 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
             sub = np.arange(len(source))
             sampler = get_sampler(method, sampling_strategy=sampling_strategy, **params)
         if len(sub):
-            with _warnings_by_name(list(source.class_names)):
+            with _warnings_by_name(names):
                 kept_sub, plan = sampler.fit_plan(read(sub), y[sub])
         else:
             kept_sub, plan = np.empty(0, np.int64), None
     except PixsmoteError:
         raise
     except ValueError as exc:
-        names = list(source.class_names)
         raise UsageError(f"{method}: {_by_name(str(exc), names)}") from None
     except RuntimeError as exc:
-        names = list(source.class_names)
         raise DataError(f"{method}: {_by_name(str(exc), names)}") from None
     kept_sub = np.asarray(kept_sub, dtype=np.int64)
     first = np.zeros(len(kept_sub), dtype=bool)
