@@ -184,7 +184,6 @@ def test_online_svm_smote_shortfall_is_said_from_the_groups():
     assert 45 < np.mean(counts) < 75
 
 
-
 def test_svm_smote_fits_its_svm_once_for_every_class(images):
     # With a share every class is over-sampled: three classes used to mean
     # three identical SVM fits on the same (F, y), as in imbalanced-learn
