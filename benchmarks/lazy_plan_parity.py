@@ -13,7 +13,8 @@ Run (one thread, so timings are comparable on a shared machine)::
     OMP_NUM_THREADS=1 python benchmarks/lazy_plan_parity.py
     OMP_NUM_THREADS=1 python benchmarks/lazy_plan_parity.py --counts 300,60,60 --size 16
 
-Writes ``benchmarks/results/lazy_plan_parity.json`` and prints a table.
+Writes ``benchmarks/results/lazy_plan_parity.json`` (or ``--out``) and prints
+a table.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def main(argv=None) -> None:
     ap.add_argument("--counts", default="2400,350,350", help="images per class")
     ap.add_argument("--size", type=int, default=64, help="image side (RGB)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     counts = [int(c) for c in args.counts.split(",")]
     rows = []
@@ -86,8 +88,8 @@ def main(argv=None) -> None:
     print("|" + "---|" * len(cols))
     for r in rows:
         print("| " + " | ".join(str(r[c]) for c in cols) + " |")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
         json.dumps(
             {
                 "images": {"counts": counts, "shape": [args.size, args.size, 3]},

@@ -203,3 +203,28 @@ def test_balance_large_folder_tiny(tmp_path):
     assert balance_large_folder.main(argv) == 0
     (result,) = (tmp_path / "r").glob("*.json")
     assert json.loads(result.read_text())["output_png_files"] > 0
+
+
+def test_deepsmote_cost_tiny(tmp_path):
+    import deepsmote_cost
+
+    out = tmp_path / "dc.json"
+    argv = ["--tiny", "--decoding", "residual", "--out", str(out)]
+    result = deepsmote_cost.main(argv)
+    data = json.loads(out.read_text())
+    assert data["params"]["decoding"] == "residual" and data["params"]["epochs"] == 1
+    assert data["n_synthetic"] == result["n_synthetic"] > 0
+    assert 0 <= data["quality"]["nearest_same_class"] <= 1
+    assert data["quality"]["mean_abs_from_base"] >= 0
+
+
+def test_lazy_plan_parity_tiny(tmp_path, capsys):
+    import lazy_plan_parity
+
+    out = tmp_path / "lp.json"
+    lazy_plan_parity.main(["--counts", "40,10,10", "--size", "8", "--out", str(out)])
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["neighbor_space"] for r in rows] == ["pixel", "pca"]
+    # The two sources must plan alike: what the script exists to show.
+    assert all(r["neighbor_differ"] == r["base_differ"] == 0 for r in rows)
+    assert "neighbor_space" in capsys.readouterr().out

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -106,6 +108,60 @@ def test_synthetic_images_are_closer_to_their_parents(digits3):
     assert np.mean(d_parent > 0) > 0.95
 
 
+def test_residual_decoding_moves_the_base_by_the_decoders_change(digits3):
+    from pixsmote.sampling import Plan
+
+    X, y = digits3
+    s = DeepSMOTE(
+        random_state=0, decoding="residual", latent_dim=16, width=8, epochs=15,
+        batch_size=32,
+    )
+    X_res, _ = s.fit_resample(X, y)
+    plan = s.plan_
+    syn = X_res[len(X) :]
+    assert syn.shape == (len(plan), *X.shape[1:]) and syn.dtype == X.dtype
+    # What it is: base + decoder(z) - decoder(z_base), rounded and clipped.
+    zb, zn = s.encode(X[plan.base]), s.encode(X[plan.neighbor])
+    z = zb + plan.gap[:, None].astype(np.float32) * (zn - zb)
+    shape = X.shape[1:]
+    delta = s._decode_float(z, shape) - s._decode_float(zb, shape)
+    expect = np.clip(np.rint(X[plan.base] + delta), 0, 255)
+    assert np.mean(np.abs(syn.astype(np.float64) - expect) <= 1) > 0.999
+    # A gap of 0 gives the base image itself; direct decoding does not.
+    at_base = Plan(plan.cls[:20], plan.base[:20], plan.neighbor[:20], gap=np.zeros(20))
+    np.testing.assert_array_equal(s.synthesize(X, at_base), X[plan.base[:20]])
+    direct = copy.copy(s).set_params(decoding="direct")
+    assert not np.array_equal(direct.synthesize(X, at_base), X[plan.base[:20]])
+    # Same networks and plan, the other decoding: other images.
+    assert not np.array_equal(syn, direct.synthesize(X, plan))
+    # Still new images, closer to their parents than to other classes.
+    flat = X.reshape(len(X), -1).astype(np.float64)
+    syn_f = syn.reshape(len(plan), -1).astype(np.float64)
+    d_parent = np.minimum(
+        np.linalg.norm(syn_f - flat[plan.base], axis=1),
+        np.linalg.norm(syn_f - flat[plan.neighbor], axis=1),
+    )
+    rng = np.random.default_rng(0)
+    other = np.array([rng.choice(np.flatnonzero(y != c)) for c in plan.cls])
+    assert np.mean(d_parent < np.linalg.norm(syn_f - flat[other], axis=1)) > 0.95
+    assert np.mean(d_parent > 0) > 0.9
+
+
+def test_residual_decoding_of_float_images_keeps_dtype_and_chunks():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 3, size=(50, 8, 6, 3)).astype(np.float32)
+    y = np.repeat([0, 1], [38, 12])
+    s = DeepSMOTE(random_state=0, decoding="residual", **FAST)
+    X_res, _ = s.fit_resample(X, y)
+    assert X_res.dtype == np.float32 and X_res.shape == (76, 8, 6, 3)
+    chunks = np.concatenate(
+        [s.synthesize(X, s.plan_[i : i + 5], chunk_size=2) for i in range(0, 26, 5)]
+    )
+    # Float32 keeps the last bits that uint8 rounds away, and a convolution's
+    # last bits depend on the batch size (the BLAS path): equal to 1e-5.
+    np.testing.assert_allclose(chunks, X_res[50:], atol=1e-5)
+
+
 @pytest.mark.parametrize("mode", ["paper", "released"])
 def test_penalty_modes(mode):
     from pixsmote.torch import DeepSMOTEDecoder, DeepSMOTEEncoder
@@ -180,6 +236,8 @@ def test_errors(digits3):
         s.save("unused.pt")
     with pytest.raises(ValueError, match="too few"):
         DeepSMOTE(k_neighbors=50, **FAST).fit_resample(X, y)
+    with pytest.raises(ValueError, match="'decoding' parameter"):
+        DeepSMOTE(decoding="sharp", **FAST).fit_resample(X, y)
 
 
 def test_lazy_top_level_import():
