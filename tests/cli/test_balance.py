@@ -169,6 +169,38 @@ def test_balance_synthetic_share_reaches_the_smote_family(method, tmp_path, caps
         assert sum(r["method"] == method for r in mine) >= 1  # cat is synthesised
 
 
+def test_balance_deepsmote_options_reach_the_sampler(tmp_path, capsys):
+    src = _folder(tmp_path / "src", {"cat": 24, "dog": 8}, mode="L", shape=(8, 8))
+    argv = ["balance", str(src), "--method", "deepsmote", "--k-neighbors", "3"]
+    images = {}
+    for decoding in ("direct", "residual"):
+        out = tmp_path / decoding
+        extra = ["--deepsmote-decoding", decoding, "--deepsmote-penalty", "released"]
+        assert main([*argv, "--out", str(out), *extra]) == 0
+        rows = _manifest(out / "manifest.csv")
+        _check_manifest(rows, out)
+        images[decoding] = [
+            (
+                np.asarray(Image.open(out / r["path"]), dtype=np.float64),
+                np.asarray(Image.open(out / r["parent_a"]), dtype=np.float64),
+            )
+            for r in rows
+            if r["origin"] == "synthetic"
+        ]
+    assert len(images["direct"]) == len(images["residual"]) == 16
+    # Same seed, same networks and plan: residual images stay nearer their base
+    # image (its detail kept) than the decodings do.
+    far = {k: np.mean([np.abs(a - b).mean() for a, b in v]) for k, v in images.items()}
+    assert far["residual"] < far["direct"]
+    capsys.readouterr()
+    wrong = ["balance", str(src), "--out", str(tmp_path / "o"),
+             "--deepsmote-decoding", "residual"]  # fmt: skip
+    assert _status(wrong) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--method deepsmote only" in line and "Got --method smote instead." in line
+    assert not (tmp_path / "o").exists()
+
+
 def test_balance_help_lists_every_method_and_shows_defaults(capsys):
     assert _status(["balance", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())

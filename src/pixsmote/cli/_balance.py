@@ -91,6 +91,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "imbalanced-learn)" + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s.add_argument(
+        "--deepsmote-penalty", choices=("paper", "released"), default=None,
+        metavar="MODE",
+        help="deepsmote: the permutation penalty as the paper describes it (paper) "
+        "or as the released code computes it (released) (default: the sampler's, "
+        "paper)"
+        + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    s.add_argument(
+        "--deepsmote-decoding", choices=("direct", "residual"), default=None,
+        metavar="MODE",
+        help="deepsmote: a synthetic image is the decoded interpolated code "
+        "(direct), or its real base image plus the decoder's change towards that "
+        "code (residual: keeps the base's detail) (default: the sampler's, direct)"
+        + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    s.add_argument(
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
         help="space in which neighbours are searched",
     )  # fmt: skip
@@ -132,7 +148,8 @@ def _k_neighbors(text: str):
 
 
 def _sampler_params(args) -> dict:
-    """KMeans-SMOTE's and SMOTE's own options, for that method only."""
+    """KMeans-SMOTE's, DeepSMOTE's and the SMOTE family's own options, for
+    those methods only."""
     from pixsmote._errors import UsageError
 
     params = {}
@@ -159,6 +176,20 @@ def _sampler_params(args) -> dict:
             "--kmeans-clusters and --cluster-balance-threshold apply to "
             f"--method kmeans-smote only. Got --method {args.method} instead."
         )
+    deep = {
+        key: value
+        for key, value in (
+            ("penalty_mode", args.deepsmote_penalty),
+            ("decoding", args.deepsmote_decoding),
+        )
+        if value is not None
+    }
+    if deep and args.method != "deepsmote":
+        raise UsageError(
+            "--deepsmote-penalty and --deepsmote-decoding apply to --method "
+            f"deepsmote only. Got --method {args.method} instead."
+        )
+    params.update(deep)
     share = args.synthetic_share
     if share is not None:
         from pixsmote.app import share_methods
@@ -221,9 +252,9 @@ def _run_dask(args) -> int:
     parse_dask_address(args.dask)  # a malformed address fails before any work
     if _sampler_params(args):
         raise UsageError(
-            "--kmeans-clusters, --cluster-balance-threshold and --synthetic-share "
-            "are not passed to Dask workers yet. Expected none of them with --dask. "
-            "Got them instead."
+            "--kmeans-clusters, --cluster-balance-threshold, --synthetic-share and "
+            "the --deepsmote-* options are not passed to Dask workers yet. Expected "
+            "none of them with --dask. Got them instead."
         )
     options = _storage_options(args.storage_options)
     if args.link:
