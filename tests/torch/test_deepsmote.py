@@ -32,6 +32,21 @@ def digits3():
     return X[keep], d.target[keep].astype(np.int64)
 
 
+def _nearer_parents_than_other_classes(X, y, syn, plan):
+    """Shares of synthetic images nearer (pixels) to one of their parents than
+    to a random image of another class, and of those that are no parent."""
+    syn = syn.reshape(len(plan), -1).astype(np.float64)
+    flat = X.reshape(len(X), -1).astype(np.float64)
+    d_parent = np.minimum(
+        np.linalg.norm(syn - flat[plan.base], axis=1),
+        np.linalg.norm(syn - flat[plan.neighbor], axis=1),
+    )
+    rng = np.random.default_rng(0)
+    other = np.array([rng.choice(np.flatnonzero(y != c)) for c in plan.cls])
+    d_other = np.linalg.norm(syn - flat[other], axis=1)
+    return np.mean(d_parent < d_other), np.mean(d_parent > 0)
+
+
 @pytest.mark.parametrize(
     ("dtype", "shape"),
     [(np.uint8, (8, 8)), (np.uint16, (8, 8)), (np.float32, (8, 6, 3))],
@@ -93,19 +108,10 @@ def test_synthetic_images_are_closer_to_their_parents(digits3):
     X, y = digits3
     s = DeepSMOTE(random_state=0, latent_dim=16, width=8, epochs=15, batch_size=32)
     X_res, _ = s.fit_resample(X, y)
-    plan = s.plan_
-    syn = X_res[len(X) :].reshape(len(plan), -1).astype(np.float64)
-    flat = X.reshape(len(X), -1).astype(np.float64)
-    d_parent = np.minimum(
-        np.linalg.norm(syn - flat[plan.base], axis=1),
-        np.linalg.norm(syn - flat[plan.neighbor], axis=1),
-    )
-    rng = np.random.default_rng(0)
-    other = np.array([rng.choice(np.flatnonzero(y != c)) for c in plan.cls])
-    d_other = np.linalg.norm(syn - flat[other], axis=1)
-    assert np.mean(d_parent < d_other) > 0.95
+    nearer, new = _nearer_parents_than_other_classes(X, y, X_res[len(X) :], s.plan_)
+    assert nearer > 0.95
     # Not copies either: decoding an interpolated code is a new image.
-    assert np.mean(d_parent > 0) > 0.95
+    assert new > 0.95
 
 
 def test_residual_decoding_moves_the_base_by_the_decoders_change(digits3):
@@ -135,16 +141,8 @@ def test_residual_decoding_moves_the_base_by_the_decoders_change(digits3):
     # Same networks and plan, the other decoding: other images.
     assert not np.array_equal(syn, direct.synthesize(X, plan))
     # Still new images, closer to their parents than to other classes.
-    flat = X.reshape(len(X), -1).astype(np.float64)
-    syn_f = syn.reshape(len(plan), -1).astype(np.float64)
-    d_parent = np.minimum(
-        np.linalg.norm(syn_f - flat[plan.base], axis=1),
-        np.linalg.norm(syn_f - flat[plan.neighbor], axis=1),
-    )
-    rng = np.random.default_rng(0)
-    other = np.array([rng.choice(np.flatnonzero(y != c)) for c in plan.cls])
-    assert np.mean(d_parent < np.linalg.norm(syn_f - flat[other], axis=1)) > 0.95
-    assert np.mean(d_parent > 0) > 0.9
+    nearer, new = _nearer_parents_than_other_classes(X, y, syn, plan)
+    assert nearer > 0.95 and new > 0.9
 
 
 def test_residual_decoding_of_float_images_keeps_dtype_and_chunks():
