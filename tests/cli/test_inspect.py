@@ -128,3 +128,26 @@ def test_inspect_fashion_mnist_missing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "apt-get install -y dataset-fashion-mnist" in err
     _no_traceback(err)
+
+
+@pytest.mark.parametrize("out_name", ["balanced", "balanced.npz"])
+def test_inspect_tells_how_pixsmote_balanced_an_output(tmp_path, capsys, out_name):
+    src = _folder(tmp_path / "ds", {"cat": 9, "dog": 4, "eel": 3}, mode="L")
+    out = tmp_path / out_name
+    assert main(["balance", str(src), "--out", str(out), "--k-neighbors", "2",
+                 "--synthetic-share", "0.5", "--seed", "3"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["inspect", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (made,) = [ln for ln in lines if ln.startswith("made by pixsmote")]
+    assert "balance: method smote, sampling_strategy auto" in made
+    for setting in ("k_neighbors=2", "random_state=3", "synthetic_share=0.5"):
+        assert setting in made
+    # 16 originals; each class is copied up to 9 (5 + 6 copies) and then gets
+    # as many SMOTE images (27): the copies are not counted as synthetic.
+    (origins,) = [ln for ln in lines if "original," in ln]
+    assert origins.endswith("16 original, 11 copies, 27 synthetic (50.0 %): smote 27")
+    # The source itself is no pixsmote output: nothing of the kind is said.
+    assert main(["inspect", str(src)]) == 0
+    text = capsys.readouterr().out
+    assert "made by" not in text and "synthetic" not in text

@@ -212,3 +212,23 @@ def test_check_destination_rules(tmp_path, make_folder):
         with pytest.raises(UsageError, match="would replace the input"):
             check_destination(dst, overwrite=True, source=source)
     assert check_destination(tmp_path / "elsewhere", source=source)
+
+
+def test_read_output_marker_finds_what_pixsmote_wrote_and_nothing_else(tmp_path):
+    from pixsmote.data import read_output_marker, write_output
+
+    ds = Dataset(X=np.zeros((4, 3, 3), np.uint8), y=np.array([0, 0, 1, 1]),
+                 class_names=["a", "b"])  # fmt: skip
+    made = {"command": "balance", "method": "smote", "params": {"k_neighbors": 1}}
+    for dst in (tmp_path / "out", tmp_path / "out.npz"):
+        write_output(ds, dst, np.arange(4), made_by=made)
+        marker = read_output_marker(dst)
+        assert marker["kind"] == "dataset" and marker["made_by"] == made
+    write_output(ds, tmp_path / "plain.npz", np.arange(4))
+    assert "made_by" not in read_output_marker(tmp_path / "plain.npz")
+    # Not pixsmote's: an .npz of the user's, a broken file, a bare folder.
+    np.savez(tmp_path / "mine.npz", X=np.zeros((2, 2)), y=[0, 1])
+    (tmp_path / "broken.npz").write_bytes(b"PK not a zip")
+    (tmp_path / "folder").mkdir()
+    for path in ("mine.npz", "broken.npz", "folder", "missing.npz", "out/a"):
+        assert read_output_marker(tmp_path / path) is None

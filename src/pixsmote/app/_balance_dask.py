@@ -44,6 +44,8 @@ from pixsmote._signals import checkpoint, holding_signals
 from pixsmote.app._balance_dataset import (
     BalanceResult,
     _by_name,
+    _made_by,
+    _sampler_params,
     _warnings_by_name,
     parse_strategy,
 )
@@ -274,8 +276,7 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
             f"{source.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
-    params = dict(random_state=seed, k_neighbors=k_neighbors)
-    params["neighbor_space"] = neighbor_space
+    params = _sampler_params(seed, k_neighbors, neighbor_space)
     class_local = spec.local_to_classes(params)
     try:
         if class_local:
@@ -639,7 +640,10 @@ def balance_on_dask(
             )
         write_files(fs_out, [
             (f"{tmp}/train_balanced.txt", list_file_bytes(layout.rows)),
-            (f"{tmp}/.pixsmote.json", marker_bytes(source.class_names)),
+            (f"{tmp}/.pixsmote.json", marker_bytes(source.class_names, _made_by(
+                method, sampling_strategy,
+                _sampler_params(seed, k_neighbors, neighbor_space),
+            ))),
             (f"{tmp}/manifest.csv", manifest_bytes(layout.rows)),
         ])  # fmt: skip
         staging.commit()

@@ -335,6 +335,7 @@ def balance(
     spec = SAMPLERS[method]
     dst = Path(dst).absolute()
     check_destination(dst, overwrite=overwrite, source=dataset)
+    strategy_given = sampling_strategy
     try:
         sampling_strategy = parse_strategy(sampling_strategy, dataset.class_names)
     except UsageError as exc:
@@ -346,11 +347,7 @@ def balance(
             f"{dataset.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
-    # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
-    # inner SMOTE too.
-    params: dict[str, object] = dict(random_state=seed, k_neighbors=k_neighbors)
-    params["neighbor_space"] = neighbor_space
-    params.update(sampler_params or {})
+    params = _sampler_params(seed, k_neighbors, neighbor_space, sampler_params)
 
     class_local = spec.local_to_classes(params)
     try:
@@ -416,6 +413,7 @@ def balance(
         duplicates=duplicates, duplicates_method="ros",
         synthetic=synthetic, overwrite=overwrite,
         jobs=jobs, link=link, chunk_size=chunk_size, progress=progress,
+        made_by=_made_by(method, strategy_given, params),
     )  # fmt: skip
     return BalanceResult(
         dst=result.dst,
@@ -430,6 +428,41 @@ def balance(
         time_s=time.perf_counter() - start,
         skipped=list(dataset.skipped),
     )
+
+
+def _sampler_params(seed, k_neighbors, neighbor_space, more=None) -> dict:
+    """The sampler's parameters of a ``balance`` call (local or Dask)."""
+    # get_sampler hands k_neighbors and neighbor_space to SMOTE-ENN/Tomek's
+    # inner SMOTE too.
+    params: dict[str, object] = dict(random_state=seed, k_neighbors=k_neighbors)
+    params["neighbor_space"] = neighbor_space
+    params.update(more or {})
+    return params
+
+
+def _made_by(method: str, sampling_strategy, params: dict) -> dict:
+    """How ``balance`` made an output, for its marker: the method, the strategy
+    as given and the sampler's parameters (its seed is ``random_state``),
+    JSON-safe. The local and the Dask path record the same for the same call,
+    so their outputs stay byte-identical."""
+
+    def safe(value):
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, dict):
+            return {str(k): safe(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [safe(v) for v in value]
+        return repr(value)  # an estimator or callable: its description
+
+    return {
+        "command": "balance",
+        "method": method,
+        "sampling_strategy": safe(sampling_strategy),
+        "params": {k: safe(v) for k, v in sorted(params.items())},
+    }
 
 
 def _check_memory(dataset: Dataset, n: int, method: str) -> None:

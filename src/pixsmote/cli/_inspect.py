@@ -59,6 +59,54 @@ def plot_counts(summary, path) -> None:
         plt.close(fig)
 
 
+def made_by_lines(src) -> list[str]:
+    """What ``pixsmote balance`` recorded about an output it wrote: how it was
+    made (its marker) and how many of its images are synthetic (its manifest).
+    Nothing for other sources."""
+    from collections import Counter
+
+    from pixsmote.data import manifest_path_for, read_manifest, read_output_marker
+
+    path = Path(src)
+    marker = read_output_marker(path) if path.exists() else None
+    if marker is None or marker.get("kind") != "dataset":
+        return []
+    lines = []
+    made = marker.get("made_by")
+    if isinstance(made, dict):
+        params = made.get("params") or {}
+        settings = ", ".join(f"{k}={v}" for k, v in params.items())
+        lines.append(
+            f"\nmade by pixsmote {marker.get('version', '')} "
+            f"{made.get('command', 'balance')}: method {made.get('method')}, "
+            f"sampling_strategy {made.get('sampling_strategy')}"
+            + (f", {settings}" if settings else "")
+        )
+    manifest = manifest_path_for(path)
+    if manifest.is_file():
+        try:
+            rows = read_manifest(manifest)
+        except (DataError, OSError, ValueError, TypeError):
+            rows = None  # not readable as a manifest: say nothing about origins
+        if rows is not None:
+            # Random over-sampling's copies are manifest rows of method "ros"
+            # (gap 0): counted apart, as they are no new images.
+            new = Counter(
+                r.method for r in rows if r.origin == "synthetic" and r.method != "ros"
+            )
+            n_new = sum(new.values())
+            n_copies = sum(r.origin == "synthetic" and r.method == "ros" for r in rows)
+            share = 100 * n_new / len(rows) if rows else 0.0
+            by_method = ", ".join(f"{m} {n}" for m, n in sorted(new.items()))
+            lines.append(
+                f"{'' if lines else chr(10)}{manifest.name}: "
+                f"{len(rows) - n_new - n_copies} original, {n_copies} copies, "
+                f"{n_new} synthetic ({share:.1f} %)"
+                + (f": {by_method}" if by_method else "")
+            )
+    return lines
+
+
 def run(args) -> int:
     import sys
 
@@ -67,6 +115,8 @@ def run(args) -> int:
     dataset = load_source(args)
     summary = describe_dataset(dataset)
     print(format_summary(summary))
+    for line in made_by_lines(args.src):
+        print(line)
     print_skipped(dataset, sys.stdout)
     if args.plot:
         plot_counts(summary, args.plot)

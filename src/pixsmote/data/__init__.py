@@ -31,6 +31,7 @@ from pixsmote.data._destination import (
     is_pixsmote_output,
     manifest_path_for,
     read_marker,
+    read_output_marker,
     write_marker,
 )
 from pixsmote.data._folder import read_folder, scan_folder
@@ -129,6 +130,7 @@ __all__ = [
     "check_run_folder",
     "is_pixsmote_output",
     "read_marker",
+    "read_output_marker",
     "write_marker",
     "MARKER_NAME",
     "NPZ_MARKER_KEY",

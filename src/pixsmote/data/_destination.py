@@ -29,6 +29,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from pixsmote._errors import DataError, UsageError
 from pixsmote.data._dataset import Dataset
 
@@ -41,6 +43,7 @@ __all__ = [
     "is_pixsmote_output",
     "manifest_path_for",
     "read_marker",
+    "read_output_marker",
     "work_paths",
     "write_marker",
 ]
@@ -114,6 +117,34 @@ def read_marker(folder) -> dict | None:
     try:
         info = json.loads((Path(folder) / MARKER_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    if isinstance(info, dict) and info.get("written_by") == "pixsmote":
+        return info
+    return None
+
+
+def read_output_marker(path) -> dict | None:
+    """The marker of an output pixsmote wrote, folder or ``.npz``, or None.
+
+    A folder's ``.pixsmote.json`` (:func:`read_marker`), or the
+    ``__pixsmote__`` array of an ``.npz`` that ``pixsmote balance`` wrote.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder or an ``.npz`` file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return read_marker(path)
+    if path.suffix.lower() != ".npz" or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if NPZ_MARKER_KEY not in npz.files:
+                return None
+            info = json.loads(str(npz[NPZ_MARKER_KEY][()]))
+    except (OSError, ValueError, zipfile.BadZipFile):
         return None
     if isinstance(info, dict) and info.get("written_by") == "pixsmote":
         return info

@@ -185,19 +185,22 @@ def list_file_bytes(rows) -> bytes:
     )
 
 
-def marker_bytes(class_names) -> bytes:
+def marker_bytes(class_names, made_by: dict | None = None) -> bytes:
     """The ``.pixsmote.json`` of a folder output, byte for byte the local
-    writer's: who wrote it, and each class folder's original name.
+    writer's: who wrote it, each class folder's original name, and how.
 
     Parameters
     ----------
     class_names : list of str
         The class names, by label.
+    made_by : dict, optional
+        As :func:`~pixsmote.data.write_output`'s.
     """
     folders = class_folder_names(list(class_names))
     info = marker_info(
-        "dataset", classes=dict(zip(folders, class_names, strict=True))
-    )
+        "dataset", classes=dict(zip(folders, class_names, strict=True)),
+        **({} if made_by is None else {"made_by": made_by}),
+    )  # fmt: skip
     return (json.dumps(info, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -208,6 +208,7 @@ def write_output(
     chunk_size: int | None = None,
     compress_level: int = 1,
     progress: bool | None = None,
+    made_by: dict | None = None,
 ) -> WriteResult:
     """Write originals, duplicates and synthetic images of `dataset` to `dst`.
 
@@ -242,6 +243,11 @@ def write_output(
         PNG compression (0..9).
     progress : bool or None
         Draw a progress bar (None: when stderr is a terminal).
+    made_by : dict, optional
+        How the output was made (JSON-safe: the command, sampler and its
+        parameters), stored under ``made_by`` in its marker (the folder's
+        ``.pixsmote.json``, the ``.npz``'s ``__pixsmote__``), where
+        :func:`read_output_marker` finds it.
     """
     dst = Path(dst).absolute()
     kept = np.asarray(kept, dtype=np.int64).reshape(-1)
@@ -271,6 +277,7 @@ def write_output(
     marker = {
         "kind": "dataset",
         "classes": dict(zip(folders, dataset.class_names, strict=True)),
+        **({} if made_by is None else {"made_by": made_by}),
     }
     y_out = np.concatenate(
         [
@@ -287,7 +294,7 @@ def write_output(
         rows = writer(
             dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic,
             jobs=jobs, link=link, chunk_size=chunk_size,
-            compress_level=compress_level, progress=progress,
+            compress_level=compress_level, progress=progress, made_by=made_by,
         )  # fmt: skip
         manifest = manifest_path_for(dst)
         write_manifest(rows, tmp / manifest.name)
@@ -325,8 +332,9 @@ def _parent_refs(dataset, out_ref):
 
 def _folder_writer(
     dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic, *, jobs,
-    link, chunk_size, compress_level, progress,
+    link, chunk_size, compress_level, progress, made_by,
 ):  # fmt: skip
+    del made_by  # in the folder's marker, which atomic_output writes last
     folders = class_folder_names(dataset.class_names)
     safe_labels = dataset.class_names  # the manifest records the original names
     for folder in folders:
@@ -435,7 +443,7 @@ def _folder_writer(
 
 def _npz_writer(
     dataset, dst, tmp, kept, duplicates, duplicates_method, synthetic, *, jobs,
-    link, chunk_size, compress_level, progress,
+    link, chunk_size, compress_level, progress, made_by,
 ):  # fmt: skip
     n_syn = 0 if synthetic is None else len(synthetic)
     n_out = len(kept) + len(duplicates) + n_syn
@@ -472,7 +480,8 @@ def _npz_writer(
             np.asarray(synthetic.labels if n_syn else [], dtype=np.int64),
         ]
     ).astype(np.int64)
-    info = json.dumps(marker_info("dataset"), ensure_ascii=False)
+    extra = {} if made_by is None else {"made_by": made_by}
+    info = json.dumps(marker_info("dataset", **extra), ensure_ascii=False)
 
     # Streamed into the (uncompressed) archive a chunk at a time: no memory
     # map, whose writes die with SIGBUS when the disk fills up, and no second
