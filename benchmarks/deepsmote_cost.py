@@ -1,13 +1,14 @@
 """What DeepSMOTE costs and gives: training/decoding time and image quality.
 
 Fits :class:`pixsmote.DeepSMOTE` (default networks and epochs unless given) on
-the 9,000 images of the ``fmnist-deepsmote`` split (training and validation
-parts together: DeepSMOTE's own 4000..40 counts), balances them (31,000
-synthetic images) and reports the time of each part, the per-epoch losses and
-three quality figures: the reconstruction RMSE (grey levels) of the official
-test images of every class (never trained on), the share of synthetic
-images whose nearest real image (pixels, all 9,000) is of their own class,
-and the mean absolute difference of a synthetic image from its base image.
+the training part of the ``fmnist-deepsmote`` split (8,100 images, DeepSMOTE's
+4000..40 counts less the validation hold-out; what the study's recipes fit
+on), balances it and reports the time of each part, the per-epoch losses and
+three quality figures: the reconstruction RMSE (grey levels) of the split's
+validation images (never trained on; no test image is touched, so these
+figures may choose the networks' settings), the share of synthetic images
+whose nearest real training image (pixels) is of their own class, and the
+mean absolute difference of a synthetic image from its base image.
 
 Run (the budget is "under 3 minutes on 2 CPU cores")::
 
@@ -68,8 +69,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(args.threads)
     split_name = "digits-seed-3" if args.tiny else "fmnist-deepsmote"
     split = load_split(split_name, seed=args.seed)
-    X = np.concatenate([np.asarray(split.train.X), np.asarray(split.val.X)])
-    y = np.concatenate([np.asarray(split.train.y), np.asarray(split.val.y)])
+    X, y = np.asarray(split.train.X), np.asarray(split.train.y)
     params = {
         k: v
         for k, v in {
@@ -99,7 +99,8 @@ def main(argv=None) -> dict:
         ["total", f"{t_fit + t_synth:.1f}"],
     ]
     rows += [
-        ["test reconstruction RMSE (grey levels)", f"{quality['test_rmse']:.1f}"],
+        ["validation reconstruction RMSE (grey levels)",
+         f"{quality['val_rmse']:.1f}"],
         ["synthetic: nearest real image of its class",
          f"{100 * quality['nearest_same_class']:.1f} %"],
         ["synthetic: mean |image - base image| (grey levels)",
@@ -133,12 +134,13 @@ def main(argv=None) -> dict:
 
 
 def measure_quality(sampler, X, y, X_syn, plan, split) -> dict:
-    """Test reconstruction RMSE and the synthetic images' nearest-real class."""
+    """Validation reconstruction RMSE and the synthetic images' nearest-real
+    class."""
     from sklearn.neighbors import NearestNeighbors
 
-    X_test = np.asarray(split.tests["test"].X)
-    rec = sampler.decode(sampler.encode(X_test), X_test.dtype, X_test.shape[1:])
-    rmse = float(np.sqrt(np.mean((rec.astype(np.float64) - X_test) ** 2)))
+    X_val = np.asarray(split.val.X)
+    rec = sampler.decode(sampler.encode(X_val), X_val.dtype, X_val.shape[1:])
+    rmse = float(np.sqrt(np.mean((rec.astype(np.float64) - X_val) ** 2)))
     flat = X.reshape(len(X), -1).astype(np.float32)
     nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(flat)
     syn = X_syn.reshape(len(X_syn), -1).astype(np.float32)
@@ -152,7 +154,7 @@ def measure_quality(sampler, X, y, X_syn, plan, split) -> dict:
     # latent interpolation's change.
     from_base = np.abs(X_syn.astype(np.float64) - X[plan.base]).mean()
     return {
-        "test_rmse": rmse,
+        "val_rmse": rmse,
         "mean_abs_from_base": float(from_base),
         "nearest_same_class": float(same.mean()),
         "nearest_same_class_per_class": per_class,
