@@ -128,6 +128,75 @@ def test_k_neighbors_auto_as_in_balance(source, client, tmp_path):
     assert outputs[0] == outputs[1]
 
 
+def test_sampler_params_reach_the_cluster(source, client, tmp_path):
+    # The study's best recipe needs synthetic_share: the same bytes on Dask.
+    dataset = load_dataset(source)
+    share = {"synthetic_share": 0.5}
+    for name, kwargs in (("local", {}), ("dask", {"client": client})):
+        balance(dataset, tmp_path / name, "smote", seed=7, k_neighbors=3,
+                sampler_params=share, **kwargs)  # fmt: skip
+    local, dask = _local_files(tmp_path / "local"), _local_files(tmp_path / "dask")
+    assert local == dask
+    assert b'"synthetic_share": 0.5' in dask[".pixsmote.json"]
+    assert dask["manifest.csv"].count(b",ros\r\n") > 0  # the share's copies
+
+
+#: Tiny networks: each sampler trains in about a second.
+_OWN_SYNTHESIS = {
+    "deepsmote": {"epochs": 2, "latent_dim": 8, "width": 4, "batch_size": 16},
+    "m2m": {"classifier_epochs": 2, "width": 4, "steps": 3},
+}
+
+
+@pytest.mark.parametrize("method", sorted(_OWN_SYNTHESIS))
+def test_samplers_with_their_own_synthesis_run_it_on_the_workers(
+    method, source, client, tmp_path
+):
+    """DeepSMOTE's and M2m's pixels come from their networks, not from pixel
+    interpolation of their plan (what the workers did before)."""
+    from pixsmote.data import read_manifest
+    from pixsmote.sampling import Plan, synthesize
+
+    dataset = load_dataset(source)
+    params = _OWN_SYNTHESIS[method]
+    for name, kwargs in (("local", {}), ("dask", {"client": client})):
+        balance(dataset, tmp_path / name, method, seed=7, k_neighbors=3,
+                sampler_params=params, **kwargs)  # fmt: skip
+    local, dask = _local_files(tmp_path / "local"), _local_files(tmp_path / "dask")
+    assert local.keys() == dask.keys()
+    assert local["manifest.csv"] == dask["manifest.csv"]
+    rows = read_manifest(tmp_path / "dask" / "manifest.csv")
+    made = [r for r in rows if r.origin == "synthetic" and r.method == method]
+    assert made
+
+    def pixels(root, rel):
+        return np.asarray(Image.open(root / rel).convert("RGB"), dtype=np.int16)
+
+    for r in rows:
+        if r.origin == "original":
+            assert local[r.path] == dask[r.path]
+    # A network's last float bits depend on its batch: a decoded pixel may
+    # round one grey level apart, never more, and rarely.
+    diff = np.stack([
+        np.abs(pixels(tmp_path / "local", r.path) - pixels(tmp_path / "dask", r.path))
+        for r in made
+    ])  # fmt: skip
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
+    # Not what interpolating the parents' pixels gives.
+    parents = [(pixels(tmp_path / "dask", r.parent_a),
+                pixels(tmp_path / "dask", r.parent_b)) for r in made]  # fmt: skip
+    lerp = [
+        synthesize(np.stack([a, b]).astype(np.uint8),
+                   Plan(np.array([0]), np.array([0]), np.array([1]),
+                        gap=np.array([float(r.gap)])))[0]
+        for (a, b), r in zip(parents, made, strict=True)
+    ]  # fmt: skip
+    assert not all(
+        np.array_equal(pixels(tmp_path / "dask", r.path), p)
+        for r, p in zip(made, lerp, strict=True)
+    )
+
+
 def test_sampler_refusals_name_the_class(source, client, tmp_path):
     with pytest.raises(UsageError, match=r"smote: Class '(mid|small)' has \d+ sample"):
         balance(load_dataset(source), tmp_path / "o", "smote", seed=7,

@@ -243,7 +243,10 @@ def test_existing_destination_is_refused_unless_overwrite(tmp_path, capsys):
         (["--jobs", "0"], 2, "--jobs must be at least 1"),
         (["--synthetic-share", "1"], 2, "strictly between 0 and 1"),
         (["--synthetic-share", "0.5", "--method", "ros"], 2, "--method smote, "),
-        (["--synthetic-share", "0.5", "--dask", "local:1"], 2, "not passed to Dask"),
+        (["--synthetic-share", "0.5", "--method", "ros", "--dask", "local:1"], 2,
+         "--method smote, "),
+        (["--deepsmote-decoding", "residual", "--dask", "local:1"], 2,
+         "--method deepsmote only"),
     ],
 )
 def test_usage_errors_exit_2_and_leave_nothing(

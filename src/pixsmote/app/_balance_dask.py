@@ -18,10 +18,15 @@ writes ``manifest.csv`` and ``train_balanced.txt`` and commits the prefix
 manifest last on an object store).
 
 Pixels come from :func:`pixsmote.sampling.synthesize`, a pure row-wise function
-of ``(X, plan)``, and images are decoded and encoded with the same Pillow
-calls, so the output is byte for byte the single-process one for the same
-seed and source. A task that dies with its worker is run again by Dask (its
-writes are idempotent: the same bytes to the same paths).
+of ``(X, plan)``, or, for a sampler that makes its own (DeepSMOTE decodes
+latent codes, M2m translates images), from its ``synthesize``, pure in the same
+way given its fitted networks, which are scattered to every worker once. Images
+are decoded and encoded with the same Pillow calls, so the output is byte for
+byte the single-process one for the same seed and source (a network's output
+can differ in its last float bits with the batch it runs in, so a decoded pixel
+may, rarely, round one grey level apart). A task that dies with its worker is
+run again by Dask (its writes are idempotent: the same bytes to the same
+paths).
 
 dask.distributed is imported only here, and only when a run asks for it.
 """
@@ -235,10 +240,14 @@ def _copy_task(fs, files, copyable, verify, mode, size, fit, fs_out, targets, le
     return targets
 
 
-def _synthesize_task(fs, parents, mode, size, fit, plan, fs_out, targets, level):
+def _synthesize_task(fs, parents, mode, size, fit, plan, fs_out, targets, level,
+                     sampler=None):  # fmt: skip
     """Read each parent once, synthesise the rows of `plan` (whose indices point
-    into `parents`), encode and write them."""
-    pixels = synthesize(_decode(fs, parents, mode, size, fit), plan)
+    into `parents`), encode and write them. `sampler`: a fitted sampler with its
+    own ``synthesize`` (DeepSMOTE decodes, M2m translates), else pixels are
+    interpolated."""
+    make = synthesize if sampler is None else sampler.synthesize
+    pixels = make(_decode(fs, parents, mode, size, fit), plan)
     write_files(
         fs_out,
         [(t, png_bytes(p, level)) for t, p in zip(targets, pixels, strict=True)],
@@ -263,9 +272,10 @@ def _running(client, token: str) -> int:
 
 
 def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space,
-         seed):  # fmt: skip
+         seed, sampler_params):  # fmt: skip
     """The plan of :func:`~pixsmote.app.balance`, with the same decoding rule:
-    a class-local over-sampler sees only the classes it over-samples."""
+    a class-local over-sampler sees only the classes it over-samples; and the
+    fitted sampler when it makes its own pixels (else None)."""
     from imblearn.utils import check_sampling_strategy
 
     spec = SAMPLERS[method]
@@ -276,7 +286,7 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
             f"{source.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
-    params = _sampler_params(seed, k_neighbors, neighbor_space)
+    params = _sampler_params(seed, k_neighbors, neighbor_space, sampler_params)
     class_local = spec.local_to_classes(params)
     try:
         if class_local:
@@ -308,7 +318,11 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
     kept = np.arange(len(source)) if class_local else sub[kept_sub[first]]
     if plan is not None and not len(plan):
         plan = None
-    return sub, kept, duplicates, plan
+    # As balance: a sampler with its own synthesis makes the pixels. Its
+    # synthesize is a pure function of the parents' pixels, the plan and the
+    # fitted networks, so workers run it on their part of the plan.
+    own = sampler if plan is not None and hasattr(sampler, "synthesize") else None
+    return sub, kept, duplicates, plan, own
 
 
 def _chunks(n: int, rows: int):
@@ -476,6 +490,7 @@ def balance_on_dask(
     sampling_strategy="auto",
     k_neighbors: int | str = 5,
     neighbor_space: str = "pixel",
+    sampler_params: dict | None = None,
     seed: int = 0,
     overwrite: bool = False,
     mode: str | None = None,
@@ -510,8 +525,10 @@ def balance_on_dask(
         fsspec options of both `src` and `dst` (e.g. ``{"anon": True}``,
         ``{"endpoint_url": ...}``). s3fs also reads ``AWS_ENDPOINT_URL`` and
         the credential variables, on each worker from its own environment.
-    sampling_strategy, k_neighbors, neighbor_space, seed, overwrite
-        As in :func:`~pixsmote.app.balance`.
+    sampling_strategy, k_neighbors, neighbor_space, sampler_params, seed, overwrite
+        As in :func:`~pixsmote.app.balance`. A sampler that makes its own
+        pixels (DeepSMOTE, M2m) is fitted here and sent to the workers, which
+        then need torch.
     mode, size, fit, skip_bad
         How a URL source is read, as in :func:`~pixsmote.data.load_dataset`.
     chunk_size : int, optional
@@ -580,10 +597,13 @@ def balance_on_dask(
             ]  # fmt: skip
             return np.concatenate(run.gather(futures, "decoding", progress))
 
-        sub, kept, duplicates, plan = _fit(
+        sub, kept, duplicates, plan, own = _fit(
             method, source, read, sampling_strategy=sampling_strategy,
             k_neighbors=k_neighbors, neighbor_space=neighbor_space, seed=seed,
+            sampler_params=sampler_params,
         )  # fmt: skip
+        # Sent once to every worker, not pickled into each task.
+        own_f = None if own is None else client.scatter(own, broadcast=True, hash=False)
         n_syn = 0 if plan is None else len(plan)
         layout = folder_layout(
             source, kept, duplicates, "ros",
@@ -627,7 +647,7 @@ def balance_on_dask(
                 futures.append(run.submit(
                     _KEYS[3], _synthesize_task, source.fs,
                     [source.files[i] for i in sub[parents]], *decode, local, fs_out,
-                    out, compress_level,
+                    out, compress_level, own_f,
                 ))  # fmt: skip
                 weights.append(len(r))
                 expected += out
@@ -642,7 +662,7 @@ def balance_on_dask(
             (f"{tmp}/train_balanced.txt", list_file_bytes(layout.rows)),
             (f"{tmp}/.pixsmote.json", marker_bytes(source.class_names, _made_by(
                 method, sampling_strategy,
-                _sampler_params(seed, k_neighbors, neighbor_space),
+                _sampler_params(seed, k_neighbors, neighbor_space, sampler_params),
             ))),
             (f"{tmp}/manifest.csv", manifest_bytes(layout.rows)),
         ])  # fmt: skip

@@ -319,8 +319,9 @@ def balance(
         return balance_on_dask(
             dataset, dst, method, client=client, storage_options=storage_options,
             sampling_strategy=sampling_strategy, k_neighbors=k_neighbors,
-            neighbor_space=neighbor_space, seed=seed, overwrite=overwrite,
-            chunk_size=chunk_size, progress=progress,
+            neighbor_space=neighbor_space, sampler_params=sampler_params,
+            seed=seed, overwrite=overwrite, chunk_size=chunk_size,
+            progress=progress,
         )  # fmt: skip
     if storage_options is not None:
         raise UsageError(

@@ -250,12 +250,7 @@ def _run_dask(args) -> int:
     from pixsmote.data import check_destination, is_url
 
     parse_dask_address(args.dask)  # a malformed address fails before any work
-    if _sampler_params(args):
-        raise UsageError(
-            "--kmeans-clusters, --cluster-balance-threshold, --synthetic-share and "
-            "the --deepsmote-* options are not passed to Dask workers yet. Expected "
-            "none of them with --dask. Got them instead."
-        )
+    sampler_params = _sampler_params(args)
     options = _storage_options(args.storage_options)
     if args.link:
         raise UsageError(
@@ -277,9 +272,10 @@ def _run_dask(args) -> int:
         result = balance_on_dask(
             src, args.out, args.method, client=client, storage_options=options,
             sampling_strategy=args.strategy, k_neighbors=args.k_neighbors,
-            neighbor_space=args.neighbor_space, seed=args.seed,
-            overwrite=args.overwrite, mode=args.mode, size=args.size, fit=args.fit,
-            skip_bad=args.skip_bad, chunk_size=args.chunk_size,
+            neighbor_space=args.neighbor_space, sampler_params=sampler_params,
+            seed=args.seed, overwrite=args.overwrite, mode=args.mode,
+            size=args.size, fit=args.fit, skip_bad=args.skip_bad,
+            chunk_size=args.chunk_size,
         )  # fmt: skip
     if is_url(args.src) and result.skipped:
         print(f"skipped {len(result.skipped)} unreadable file(s):", file=sys.stderr)
