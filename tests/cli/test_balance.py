@@ -140,6 +140,11 @@ def test_balance_synthetic_share_gives_every_class_the_same_share(tmp_path, caps
     out = tmp_path / "out"
     argv = ["balance", str(src), "--out", str(out), "--k-neighbors", "2"]
     assert main([*argv, "--synthetic-share", "0.5"]) == 0
+    # 16 originals, copied up to 9 a class (11 copies), then 27 SMOTE images:
+    # the summary tells copies from synthesised images.
+    assert "16 -> 54 images (+27 synthetic, +11 copies, -0 removed" in (
+        capsys.readouterr().out
+    )
     rows = _manifest(out / "manifest.csv")
     assert len(rows) == 54 and len({r["path"] for r in rows}) == 54
     for cls in ("cat", "dog", "eel"):

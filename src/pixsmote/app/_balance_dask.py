@@ -709,6 +709,7 @@ def balance_on_dask(
         counts_before=source.counts,
         counts_after=np.bincount(y_out.astype(np.int64), minlength=source.n_classes),
         n_synthetic=len(duplicates) + n_syn,
+        n_copies=len(duplicates),
         n_removed=len(source) - len(kept),
         n_decoded=len(sub),
         time_s=time.perf_counter() - start,

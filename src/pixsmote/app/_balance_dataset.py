@@ -227,6 +227,9 @@ class BalanceResult:
     counts_before, counts_after : numpy.ndarray of int64
     n_synthetic : int
         Synthetic rows written (ROS copies included).
+    n_copies : int
+        Of those, copies of originals (random over-sampling's, or the copies
+        of a ``synthetic_share``): rows of gap 0 and method ``ros``.
     n_removed : int
         Originals left out (under-sampling, cleaning).
     n_decoded : int
@@ -246,6 +249,7 @@ class BalanceResult:
     n_removed: int
     n_decoded: int
     time_s: float
+    n_copies: int = 0
     skipped: list = field(default_factory=list)
 
 
@@ -424,6 +428,7 @@ def balance(
         counts_before=counts,
         counts_after=np.bincount(result.y, minlength=dataset.n_classes),
         n_synthetic=len(duplicates) + (0 if synthetic is None else len(plan)),
+        n_copies=len(duplicates),
         n_removed=len(dataset) - len(kept),
         n_decoded=len(sub),
         time_s=time.perf_counter() - start,

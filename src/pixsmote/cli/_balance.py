@@ -235,7 +235,9 @@ def _print_result(args, result) -> None:
     print(format_counts(result.class_names, result.counts_before, result.counts_after))
     print(
         f"\n{args.method}: {int(result.counts_before.sum())} -> "
-        f"{int(result.counts_after.sum())} images (+{result.n_synthetic} synthetic, "
+        f"{int(result.counts_after.sum())} images "
+        f"(+{result.n_synthetic - result.n_copies} synthetic, "
+        f"+{result.n_copies} copies, "
         f"-{result.n_removed} removed; {result.n_decoded} decoded) in "
         f"{result.time_s:.1f} s"
     )
