@@ -285,3 +285,17 @@ def test_without_a_share_the_online_form_keeps_the_originals_once(digits3):
     idx, plan = data.draw(2)
     np.testing.assert_array_equal(idx, np.arange(len(y)))
     assert np.bincount(plan.cls).tolist() == [0, 90, 100]
+
+
+def test_synthesizer_drops_the_per_image_state_and_synthesizes_alike(digits3):
+    import pickle
+
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, **FAST)
+    _, plan = s.fit_plan(X, y)
+    slim = s.synthesizer()
+    for name in ("codes_", "groups_", "plan_", "sample_indices_"):
+        assert not hasattr(slim, name) and hasattr(s, name)
+    assert slim.decoder_ is s.decoder_
+    assert len(pickle.dumps(slim)) < len(pickle.dumps(s))
+    np.testing.assert_array_equal(slim.synthesize(X, plan), s.synthesize(X, plan))

@@ -83,6 +83,14 @@ def test_synthesis_is_a_pure_function_of_the_plan():
     np.testing.assert_array_equal(whole, m2.synthesize(X, plan))
 
 
+def test_synthesizer_keeps_the_classifier_not_the_labels():
+    m, X, y, idx, plan = _fitted(step_size=0.3)
+    slim = m.synthesizer()
+    assert not hasattr(slim, "_y") and not hasattr(slim, "plan_")
+    assert slim.classifier_ is m.classifier_
+    np.testing.assert_array_equal(slim.synthesize(X, plan), m.synthesize(X, plan))
+
+
 def test_the_default_classifier_is_trained_and_reproducible():
     X, y = _data()
     a = M2m(random_state=3, classifier_epochs=2).fit_resample(X, y)

@@ -321,7 +321,9 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
     # As balance: a sampler with its own synthesis makes the pixels. Its
     # synthesize is a pure function of the parents' pixels, the plan and the
     # fitted networks, so workers run it on their part of the plan.
-    own = sampler if plan is not None and hasattr(sampler, "synthesize") else None
+    own = None
+    if plan is not None and hasattr(sampler, "synthesize"):
+        own = sampler.synthesizer()  # the networks, not the per-image state
     return sub, kept, duplicates, plan, own
 
 

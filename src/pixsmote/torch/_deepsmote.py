@@ -199,6 +199,8 @@ class DeepSMOTE(NetworkOverSampler):
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
 
+    _plan_state = ("plan_", "sample_indices_", "codes_", "groups_", "_copies")
+
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],

@@ -186,6 +186,8 @@ class M2m(NetworkOverSampler):
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
 
+    _plan_state = ("plan_", "sample_indices_", "_y")
+
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],

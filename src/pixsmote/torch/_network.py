@@ -38,6 +38,25 @@ class NetworkOverSampler(BaseOverSampler):
     def synthesize(self, X, plan: Plan, out=None, chunk_size: int | None = None):
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
+    #: Fitted attributes that grow with the data (per-image codes, labels,
+    #: neighbour lists, plans) and that ``synthesize`` does not read.
+    _plan_state: tuple[str, ...] = ("plan_", "sample_indices_")
+
+    def synthesizer(self):
+        """A copy of the fitted sampler that can only ``synthesize``.
+
+        It shares the networks and drops what only planning needs (per-image
+        codes, labels, neighbours, the plan), which grows with the dataset:
+        what to send to other processes that make a plan's pixels (Dask
+        workers). ``synthesize`` gives the same images as on the sampler.
+        """
+        import copy
+
+        slim = copy.copy(self)
+        for name in self._plan_state:
+            slim.__dict__.pop(name, None)
+        return slim
+
     def draw(self, random_state) -> tuple[np.ndarray, Plan]:
         """Every original and a new plan from the fitted network (``draw_plan``).
 
