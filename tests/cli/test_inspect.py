@@ -151,3 +151,21 @@ def test_inspect_tells_how_pixsmote_balanced_an_output(tmp_path, capsys, out_nam
     assert main(["inspect", str(src)]) == 0
     text = capsys.readouterr().out
     assert "made by" not in text and "synthetic" not in text
+
+
+def test_inspect_survives_an_edited_marker_and_a_broken_manifest(tmp_path, capsys):
+    import json
+
+    src = _folder(tmp_path / "ds", {"cat": 6, "dog": 3}, mode="L")
+    out = tmp_path / "balanced"
+    assert main(["balance", str(src), "--out", str(out), "--k-neighbors", "2"]) == 0
+    marker = out / ".pixsmote.json"
+    info = json.loads(marker.read_text())
+    info["made_by"] = {"method": "smote", "params": [1, 2]}
+    marker.write_text(json.dumps(info))
+    (out / "manifest.csv").write_text("path,label\nbroken\n")
+    capsys.readouterr()
+    assert main(["inspect", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "made by pixsmote" in text and "method smote" in text
+    assert "original," not in text  # nothing said from a manifest it cannot read

@@ -74,7 +74,9 @@ def made_by_lines(src) -> list[str]:
     lines = []
     made = marker.get("made_by")
     if isinstance(made, dict):
-        params = made.get("params") or {}
+        # A marker is a file anyone can edit: show what reads as settings.
+        params = made.get("params")
+        params = params if isinstance(params, dict) else {}
         settings = ", ".join(f"{k}={v}" for k, v in params.items())
         lines.append(
             f"\nmade by pixsmote {marker.get('version', '')} "
