@@ -5,7 +5,9 @@ headers and decode only the images the sampler's neighbour space needs (chunk
 by chunk, gathered to the driver), fits the plan, and names every output image
 (:func:`~pixsmote.data.folder_layout`). It scatters nothing large: each task
 carries its own file paths and, for synthesis, its slice of the plan (16 bytes
-a row) with the parent indices remapped to the parents it reads.
+a row) with the parent indices remapped to the parents it reads; a sampler
+with its own synthesis is sent once to each worker, as its networks only
+(:meth:`~pixsmote.torch.DeepSMOTE.synthesizer`).
 
 Workers copy (or convert) the originals and synthesise, encode and write the
 new images, a chunk of rows per task. Synthetic rows are grouped by class and
