@@ -273,8 +273,7 @@ def _running(client, token: str) -> int:
 # ------------------------------------------------------------------ driver
 
 
-def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space,
-         seed, sampler_params):  # fmt: skip
+def _fit(method, source, read, *, sampling_strategy, params):
     """The plan of :func:`~pixsmote.app.balance`, with the same decoding rule:
     a class-local over-sampler sees only the classes it over-samples; and the
     fitted sampler when it makes its own pixels (else None)."""
@@ -288,7 +287,6 @@ def _fit(method, source, read, *, sampling_strategy, k_neighbors, neighbor_space
             f"{source.name}: balancing needs at least 2 classes with images. Got "
             f"{np.count_nonzero(counts)} instead."
         )
-    params = _sampler_params(seed, k_neighbors, neighbor_space, sampler_params)
     class_local = spec.local_to_classes(params)
     try:
         if class_local:
@@ -601,11 +599,11 @@ def balance_on_dask(
             ]  # fmt: skip
             return np.concatenate(run.gather(futures, "decoding", progress))
 
+        # One dict for the fit and for the marker's record of it.
+        params = _sampler_params(seed, k_neighbors, neighbor_space, sampler_params)
         sub, kept, duplicates, plan, own = _fit(
-            method, source, read, sampling_strategy=sampling_strategy,
-            k_neighbors=k_neighbors, neighbor_space=neighbor_space, seed=seed,
-            sampler_params=sampler_params,
-        )  # fmt: skip
+            method, source, read, sampling_strategy=sampling_strategy, params=params
+        )
         # Sent once to every worker, not pickled into each task.
         own_f = None if own is None else client.scatter(own, broadcast=True, hash=False)
         n_syn = 0 if plan is None else len(plan)
@@ -664,10 +662,9 @@ def balance_on_dask(
             )
         write_files(fs_out, [
             (f"{tmp}/train_balanced.txt", list_file_bytes(layout.rows)),
-            (f"{tmp}/.pixsmote.json", marker_bytes(source.class_names, _made_by(
-                method, sampling_strategy,
-                _sampler_params(seed, k_neighbors, neighbor_space, sampler_params),
-            ))),
+            (f"{tmp}/.pixsmote.json", marker_bytes(
+                source.class_names, _made_by(method, sampling_strategy, params)
+            )),
             (f"{tmp}/manifest.csv", manifest_bytes(layout.rows)),
         ])  # fmt: skip
         staging.commit()
