@@ -35,6 +35,7 @@ def test_registry_names():
     assert list_augmentations() == [
         "none",
         "basic",
+        "basic-hflip",
         "samplepairing",
         "mixup",
         "remix",
@@ -89,6 +90,22 @@ def test_basic_switches_and_sizes():
     flipped = (out == x.flip(-1)).flatten(1).all(1)
     same = (out == x).flatten(1).all(1)
     assert bool((flipped | same).all()) and flipped.any() and same.any()
+
+
+def test_basic_hflip_is_basic_with_flips_on_grey_scale():
+    # Fashion-MNIST's garments mirror into themselves: the named variant turns
+    # on what `basic` leaves off for grey-scale, and only that.
+    flip = get_augmentation("basic-hflip", 28, 1, seed=5)
+    assert flip.config == {**get_augmentation("basic", 28, 1).config, "hflip": True}
+    off = dict.fromkeys(
+        ["resized_crop", "pad_crop", "rotation", "color", "noise", "erasing"], False
+    )
+    x, y = _batch(1, 28)
+    out = get_augmentation("basic-hflip", 28, 1, seed=5, **off)(x, y).x
+    ref = get_augmentation("basic", 28, 1, seed=5, hflip=True, **off)(x, y).x
+    assert torch.equal(out, ref) and not torch.equal(out, x)
+    with pytest.raises(UsageError, match="hflip=False instead"):
+        get_augmentation("basic-hflip", 28, 1, hflip=False)
 
 
 def _indexed_batch(n=32, size=16):

@@ -571,6 +571,24 @@ def _none(image_size, channels, *, seed=0):
 
 
 AUGMENTATIONS.register("basic")(BasicAugmentation)
+
+
+@AUGMENTATIONS.register("basic-hflip")
+def _basic_hflip(image_size, channels, *, seed=0, **kw):
+    """``basic`` with horizontal flips whatever the channels: for grey-scale
+    natural images such as Fashion-MNIST, where a mirrored garment is the same
+    garment (``basic`` leaves flips off for grey-scale images, which here are
+    mostly digits and characters). A name of its own so that a recipe string
+    (``ros:aug=basic-hflip``), ``--aug`` and the stage-1 cache key can ask for
+    it."""
+    if "hflip" in kw:
+        raise UsageError(
+            "basic-hflip always flips; pass hflip to 'basic' instead. "
+            f"Got hflip={kw['hflip']!r} instead."
+        )
+    return BasicAugmentation(image_size, channels, hflip=True, seed=seed, **kw)
+
+
 AUGMENTATIONS.register("samplepairing")(SamplePairing)
 AUGMENTATIONS.register("mixup")(MixUp)
 AUGMENTATIONS.register("remix")(Remix)
@@ -597,8 +615,8 @@ def get_augmentation(
     Parameters
     ----------
     name : str
-        One of :func:`list_augmentations`: "none", "basic", "samplepairing",
-        "mixup", "remix", "cutmix".
+        One of :func:`list_augmentations`: "none", "basic", "basic-hflip",
+        "samplepairing", "mixup", "remix", "cutmix".
     image_size : int or (int, int)
         Image height and width; the basic ops are sized to it.
     channels : {1, 3}
