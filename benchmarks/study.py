@@ -50,7 +50,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pixsmote._runfolder import read_json, read_run_folder
+from pixsmote._runfolder import read_json, read_run_folder, write_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -267,7 +267,10 @@ def save_combos(cfg: dict, results: Path = RESULTS) -> None:
     combos = combos_view(cfg, results)
     if combos:
         results.mkdir(parents=True, exist_ok=True)
-        (results / COMBOS.name).write_text(json.dumps(combos, indent=2) + "\n")
+        # Atomic: two study processes started together (one per slot) read
+        # and write this file at once; a plain write_text let one read the
+        # other's truncated file and stop (seen 2026-12-03).
+        write_json(results / COMBOS.name, combos)
 
 
 def best_smote_record(cfg: dict, split: str, results: Path = RESULTS) -> dict | None:
@@ -316,7 +319,7 @@ def freeze_combos(split: str, results: Path = RESULTS) -> None:
     if split in frozen and not frozen[split].get("frozen"):
         frozen[split]["frozen"] = True
         frozen[split]["frozen_at"] = _now()
-        (results / COMBOS.name).write_text(json.dumps(frozen, indent=2) + "\n")
+        write_json(results / COMBOS.name, frozen)
 
 
 def plan_jobs(
@@ -373,7 +376,7 @@ def _record_machine(results: Path) -> None:
     info.pop("threadpools", None)
     info["versions"] = versions("torch")
     known[platform.node()] = info
-    path.write_text(json.dumps(known, indent=2) + "\n")
+    write_json(path, known)
 
 
 # ------------------------------------------------------------------ main

@@ -213,10 +213,16 @@ def write_json(path: str | Path, obj: Any) -> None:
     rename), so a concurrent reader sees the old file or the new one."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(json_safe(obj), fh, indent=2, allow_nan=False)
-        fh.write("\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(json_safe(obj), fh, indent=2, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        # A value json cannot write, a full disk or a signal midway: the old
+        # file stays and no half-written temporary is left beside it.
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class RunWriter:

@@ -7,7 +7,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from pixsmote._runfolder import RunWriter
+from pixsmote._runfolder import RunWriter, write_json
 
 NAMES = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat"]
 #: Three recipes of one study section (a confirmation: an explicit list).
@@ -228,3 +228,40 @@ def test_lazy_plan_parity_tiny(tmp_path, capsys):
     # The two sources must plan alike: what the script exists to show.
     assert all(r["neighbor_differ"] == r["base_differ"] == 0 for r in rows)
     assert "neighbor_space" in capsys.readouterr().out
+
+
+def test_study_writes_its_shared_files_whole(tmp_path):
+    # Two study processes (one per slot) write combos.json and machine.json
+    # while the other reads them: a reader must see the old file or the new
+    # one, never a truncated one (a plain write_text once stopped a run).
+    import threading
+
+    import study
+
+    results = tmp_path / "results"
+    results.mkdir()
+    big = {"candidates_val_acsa": {f"r{i}": 0.5 for i in range(3000)}}
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def read_loop():
+        while not stop.is_set():
+            try:
+                if (results / "combos.json").exists():
+                    study.read_combos(results)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+                return
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    try:
+        for _ in range(60):
+            write_json(results / "combos.json", {"s": {**big, "frozen": False}})
+            study.freeze_combos("s", results)
+    finally:
+        stop.set()
+        reader.join()
+    assert not errors
+    assert study.read_combos(results)["s"]["frozen"] is True
+    assert sorted(p.name for p in results.iterdir()) == ["combos.json"]

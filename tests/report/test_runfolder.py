@@ -12,7 +12,9 @@ from pixsmote._runfolder import (
     RunWriter,
     is_run_folder,
     merge_config,
+    read_json,
     read_run_folder,
+    write_json,
 )
 
 
@@ -46,3 +48,12 @@ def test_merge_config_refuses_contradictions_and_reads_fail_loudly(tmp_path):
     (tmp_path / "results.json").write_text("[1, 2]")
     with pytest.raises(DataError, match="must hold a JSON object"):
         read_run_folder(tmp_path)
+
+
+def test_write_json_keeps_the_old_file_when_a_write_fails(tmp_path):
+    path = tmp_path / "combos.json"
+    write_json(path, {"frozen": True})
+    with pytest.raises(TypeError):  # json streams: fails after writing "a"
+        write_json(path, {"a": list(range(1000)), "b": object()})
+    assert read_json(path) == {"frozen": True}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["combos.json"]
