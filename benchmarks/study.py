@@ -204,7 +204,7 @@ def load_config(path: Path = CONFIG) -> dict:
         raise SystemExit(
             f"{path}: unknown keys {sorted(unknown)}; known {sorted(known)}"
         )
-    section_keys = {"steps", "seeds", "tuning", "train", "recipes"}
+    section_keys = {"steps", "seeds", "tuning", "train", "recipes", "extends"}
     for name, spec in cfg["splits"].items():
         unknown = set(spec) - section_keys
         if unknown:
@@ -212,7 +212,52 @@ def load_config(path: Path = CONFIG) -> dict:
                 f"{path}: [splits.{name}] has unknown keys {sorted(unknown)}; "
                 f"known {sorted(section_keys)}"
             )
+    for name in cfg["splits"]:
+        _check_extension(cfg, name, path)
     return cfg
+
+
+def _check_extension(cfg: dict, name: str, path) -> None:
+    """A section with ``extends = "<section>"`` runs more seeds of some of that
+    section's recipes, at its budget on its data: the report pools their seeds
+    (:func:`extensions`). Anything else would pool runs that differ."""
+    spec = cfg["splits"][name]
+    base = spec.get("extends")
+    if base is None:
+        return
+    where = f"{path}: [splits.{name}] extends {base!r}"
+    other = cfg["splits"].get(base)
+    if other is None or "extends" in other:
+        raise SystemExit(
+            f"{where}: expected a section that extends none. Got "
+            f"{'no such section' if other is None else 'an extension'} instead."
+        )
+    if train_split(cfg, name) != train_split(cfg, base) or spec["steps"] != other[
+        "steps"
+    ]:
+        raise SystemExit(
+            f"{where}: expected its training split and steps "
+            f"({train_split(cfg, base)}, {other['steps']}). Got "
+            f"({train_split(cfg, name)}, {spec['steps']}) instead."
+        )
+    shared = sorted(set(spec["seeds"]) & set(other["seeds"]))
+    missing = [r for r in spec.get("recipes", []) if r not in other.get("recipes", [])]
+    if shared or missing or "recipes" not in spec:
+        got = (
+            f"seeds {shared} in both"
+            if shared
+            else f"recipes {missing} not in it"
+            if missing
+            else "no recipes list"
+        )
+        raise SystemExit(
+            f"{where}: expected new seeds of some of its recipes. Got {got} instead."
+        )
+
+
+def extensions(cfg: dict, section: str) -> list[str]:
+    """The sections that run more seeds of `section`'s recipes."""
+    return [n for n, spec in cfg["splits"].items() if spec.get("extends") == section]
 
 
 def train_split(cfg: dict, section: str) -> str:

@@ -10,6 +10,7 @@ here reads a file or formats Markdown.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 __all__ = [
     "GROUP_NAMES",
@@ -17,6 +18,7 @@ __all__ = [
     "SMOTE_GROUPS",
     "TARGET_ACSA",
     "Best",
+    "Paired",
     "Score",
     "advice",
     "best_of",
@@ -26,6 +28,7 @@ __all__ = [
     "is_smote",
     "is_synthetic",
     "order_by_mean",
+    "paired_gap",
     "synthesis_vs_rest",
 ]
 
@@ -138,6 +141,34 @@ def compare(a: Best, b: Best) -> str:
     if min(na, nb) < 3 or abs(ma - mb) < margin:
         return "level"
     return "better" if ma > mb else "worse"
+
+
+class Paired(NamedTuple):
+    """:func:`paired_gap`'s result."""
+
+    seeds: list[int]
+    diffs: list[float]
+    mean: float
+    sd: float
+    t: float | None
+    ahead: int
+
+
+def paired_gap(a: Mapping[int, float], b: Mapping[int, float]) -> Paired | None:
+    """`a` minus `b` on the seeds both have (seed -> value): the per-seed
+    differences, their mean, sample std, the paired t statistic (None below 2
+    seeds or with no spread) and how many seeds `a` is ahead on. None if no
+    seed is shared. Pairing removes what a seed's split and initialisation
+    give both recipes alike."""
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return None
+    diffs = [a[k] - b[k] for k in seeds]
+    n = len(diffs)
+    mean = sum(diffs) / n
+    sd = (sum((d - mean) ** 2 for d in diffs) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    t = mean / (sd / n**0.5) if n > 1 and sd > 0 else None
+    return Paired(seeds, diffs, mean, sd, t, sum(d > 0 for d in diffs))
 
 
 def order_by_mean(scores: Mapping[str, Score]) -> list[str]:

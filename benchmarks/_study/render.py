@@ -346,6 +346,7 @@ def _ranking_section(s: Study, say: Say, headline: dict):
         say(f"### `{section}` ({steps} steps per run)\n")
         say(ranking)
         say(verdicts.synthesis_verdict(headline.get((section, "test"), {})))
+        say(verdicts.pooled_seeds(s, section, headline))
         say(verdicts.reference(cfg, section, headline))
         table = by_split.get(section, {})
         say(verdicts.why(section, table, headline, groups, reported))

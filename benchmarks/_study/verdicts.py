@@ -20,6 +20,7 @@ __all__ = [
     "describe",
     "head_diagnostic_section",
     "paired_heads_section",
+    "pooled_seeds",
     "overlap_excess",
     "overlap_section",
     "ranking",
@@ -128,6 +129,56 @@ def ranking(scores: dict, groups: dict) -> str:
             f"budget: {describe(pix)}."
         )
     return "\n".join(lines)
+
+
+def pooled_seeds(s: Study, section: str, headline: dict, test: str = "test") -> str:
+    """The synthesis verdict's pairs again on every seed of `section` and of the
+    sections that extend it with more seeds (``extends`` in study.toml): the
+    best synthesis recipe of `section` against its best non-synthetic recipe
+    under both readings and against ``ros``, paired by seed."""
+    exts = study.extensions(s.cfg, section)
+    scores = headline.get((section, test), {})
+    synth, rest, _ = rank.synthesis_vs_rest(scores)
+    _, rest2, _ = rank.synthesis_vs_rest(scores, crt_by_backbone=True)
+    if not exts or synth is None:
+        return ""
+
+    def by_seed(recipe: str) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for sec in (section, *exts):
+            for run in s.by_split.get(sec, {}).get(recipe, []):
+                v = run.tests.get(test, {}).get("acsa")
+                if v is not None and run.seed is not None:
+                    out[int(run.seed)] = 100.0 * float(v)
+        return out
+
+    others = [r for r in (rest and rest[0], rest2 and rest2[0], "ros") if r]
+    others = list(dict.fromkeys(o for o in others if o != synth[0]))
+    mine = by_seed(synth[0])
+    rows = []
+    for other in others:
+        p = rank.paired_gap(mine, by_seed(other))
+        if p is None:
+            continue
+        n = len(p.seeds)
+        rows.append(
+            f"| `{other}` | {n} ({', '.join(map(str, p.seeds))}) | "
+            f"{p.mean:+.2f} ± {p.sd:.2f} | "
+            + ", ".join(f"{d:+.2f}" for d in p.diffs)
+            + f" | {p.ahead} of {n} | "
+            + (f"{p.t:.1f}" if p.t is not None else "–")
+            + " |"
+        )
+    if not rows:
+        return ""
+    names = ", ".join(f"`{e}`" for e in exts)
+    return (
+        f"\n**Pooled over the seeds of {names}**: `{synth[0]}` minus each recipe "
+        "below, official-test ACSA points, paired by seed (seed *s* trains on "
+        "the split drawn with *s*, for both recipes of a pair).\n\n"
+        "| against | seeds | mean ± sd | per seed | ahead | paired t |\n"
+        "|:---|:---|---:|:---|---:|---:|\n" + "\n".join(rows) + "\n"
+    )
 
 
 def reference(cfg: dict, section: str, headline: dict) -> str:
@@ -318,9 +369,14 @@ def overlap_excess(data: dict) -> dict[str, tuple[float, str, float]]:
 
 
 def deepsmote_sections(cfg: dict) -> list[str]:
-    """Study sections that train on fmnist-deepsmote, longest budget first."""
+    """Study sections that train on fmnist-deepsmote, longest budget first
+    (not the sections that only add seeds to another: :func:`pooled_seeds`
+    reads those)."""
     names = [
-        s for s in cfg["splits"] if study.train_split(cfg, s) == "fmnist-deepsmote"
+        s
+        for s in cfg["splits"]
+        if study.train_split(cfg, s) == "fmnist-deepsmote"
+        and "extends" not in cfg["splits"][s]
     ]
     return sorted(names, key=lambda s: -cfg["splits"][s]["steps"])
 

@@ -2,6 +2,7 @@
 under tmp_path (the numbers of such runs mean nothing: these are smoke runs)."""
 
 import json
+import re
 import tomllib
 
 import numpy as np
@@ -25,14 +26,14 @@ recipes = ["none", "ros", "smote"]
 """
 
 
-def _write_study(results, recipes, seeds):
+def _write_study(results, recipes, seeds, section="fmnist-deepsmote"):
     """A results tree as benchmarks/study.py leaves it, through the run-folder
     writer of the training loop."""
     rng = np.random.default_rng(0)
     counts = [400, 200, 100, 60, 40]
     for i, recipe in enumerate(recipes, start=1):
         for seed in seeds:
-            run = results / "fmnist-deepsmote" / f"split-{seed}" / f"{i:02d}-{recipe}"
+            run = results / section / f"split-{seed}" / f"{i:02d}-{recipe}"
             writer = RunWriter(run / f"seed-{seed}")
             config = {
                 "recipe": recipe,
@@ -265,3 +266,55 @@ def test_study_writes_its_shared_files_whole(tmp_path):
     assert not errors
     assert study.read_combos(results)["s"]["frozen"] is True
     assert sorted(p.name for p in results.iterdir()) == ["combos.json"]
+
+
+EXTENSION_TOML = """
+[splits.fmnist-deepsmote-more]
+train = "fmnist-deepsmote"
+steps = 40
+seeds = [3, 4]
+recipes = ["ros", "smote"]
+extends = "fmnist-deepsmote"
+"""
+
+
+def test_report_pools_the_seeds_of_a_section_that_extends_another(tmp_path):
+    import make_study_report
+
+    results = tmp_path / "results" / "study"
+    _write_study(results, ["none", "ros", "smote"], [0, 1, 2])
+    _write_study(results, ["ros", "smote"], [3, 4], section="fmnist-deepsmote-more")
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY_TOML + EXTENSION_TOML)
+    out = tmp_path / "docs"
+    argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
+    assert make_study_report.main([*argv, "--no-grids"]) == 0
+    doc = (out / "benchmarks.md").read_text()
+    assert "## Results on `fmnist-deepsmote-more`" in doc  # its own table
+    assert "### `fmnist-deepsmote-more`" not in doc  # but no ranking of its own
+    assert "**Pooled over the seeds of `fmnist-deepsmote-more`**: `smote` minus" in doc
+    assert "| `ros` | 5 (0, 1, 2, 3, 4) |" in doc
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('extends = "fmnist-deepsmote"', 'extends = "x"', "Got no such section"),
+        ("seeds = [3, 4]", "seeds = [2, 3]", "Got seeds [2] in both instead."),
+        ('"ros", "smote"]', '"ros", "rus"]', "Got recipes ['rus'] not in it instead."),
+        ("steps = 40", "steps = 80", "Got (fmnist-deepsmote, 80) instead."),
+    ],
+)
+def test_study_refuses_an_extension_that_would_pool_unlike_runs(
+    tmp_path, old, new, message
+):
+    import study
+
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY_TOML + EXTENSION_TOML.replace(old, new))
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        study.load_config(config)
+    config.write_text(STUDY_TOML + EXTENSION_TOML)
+    assert study.extensions(study.load_config(config), "fmnist-deepsmote") == [
+        "fmnist-deepsmote-more"
+    ]

@@ -159,3 +159,17 @@ def test_synthesis_vs_rest_states_the_gap():
     )
     assert rank.synthesis_vs_rest({"ros": (80.0, 1.0, 3)})[2] is None
     assert verdicts.synthesis_verdict({"ros": (80.0, 1.0, 3)}) == ""
+
+
+def test_paired_gap_pairs_by_seed_and_ignores_unshared_seeds():
+    a = {0: 87.0, 1: 88.0, 2: 86.0, 3: 90.0}
+    b = {0: 86.0, 1: 86.0, 2: 86.5, 5: 10.0}
+    p = rank.paired_gap(a, b)
+    assert p.seeds == [0, 1, 2] and p.ahead == 2
+    assert p.diffs == pytest.approx([1.0, 2.0, -0.5])
+    assert p.mean == pytest.approx(2.5 / 3)
+    sd = math.sqrt(sum((d - 2.5 / 3) ** 2 for d in p.diffs) / 2)
+    assert p.sd == pytest.approx(sd) and p.t == pytest.approx((2.5 / 3) / (sd / 3**0.5))
+    one = rank.paired_gap({0: 1.0}, {0: 0.5})
+    assert one.seeds == [0] and one.t is None and one.sd == 0.0
+    assert rank.paired_gap({0: 1.0}, {1: 1.0}) is None
