@@ -154,7 +154,9 @@ class BasicAugmentation(Augmentation):
         Horizontal flips. ``None`` (default) means on for 3-channel images and
         off for 1-channel ones: grey-scale datasets here are mostly digits and
         characters, for which a mirror image is another (or no) symbol.
-        Pass ``hflip=True`` for grey-scale natural images (e.g. Fashion-MNIST).
+        Pass ``hflip=True`` for grey-scale images whose mirror image is the
+        same class. Fashion-MNIST is not one: its shoes all point one way, and
+        flips lowered every recipe of the study by 0.4-0.7 ACSA points.
     resized_crop, pad_crop, rotation, color, noise, erasing : bool
         Switch each op on (default) or off.
     padding : int, optional
@@ -576,11 +578,12 @@ AUGMENTATIONS.register("basic")(BasicAugmentation)
 @AUGMENTATIONS.register("basic-hflip")
 def _basic_hflip(image_size, channels, *, seed=0, **kw):
     """``basic`` with horizontal flips whatever the channels: for grey-scale
-    natural images such as Fashion-MNIST, where a mirrored garment is the same
-    garment (``basic`` leaves flips off for grey-scale images, which here are
-    mostly digits and characters). A name of its own so that a recipe string
-    (``ros:aug=basic-hflip``), ``--aug`` and the stage-1 cache key can ask for
-    it."""
+    images whose mirror image is the same class (``basic`` leaves flips off for
+    grey-scale images, which here are mostly digits and characters). A name of
+    its own so that a recipe string (``ros:aug=basic-hflip``), ``--aug`` and
+    the stage-1 cache key can ask for it. Measured on Fashion-MNIST (3 seeds,
+    3000 steps): flips lowered ros, crt and SVM-SMOTE's share by 0.4-0.7 ACSA
+    points, its shoes all pointing one way."""
     if "hflip" in kw:
         raise UsageError(
             "basic-hflip always flips; pass hflip to 'basic' instead. "
