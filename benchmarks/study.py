@@ -242,14 +242,14 @@ def _check_extension(cfg: dict, name: str, path) -> None:
         )
     shared = sorted(set(spec["seeds"]) & set(other["seeds"]))
     missing = [r for r in spec.get("recipes", []) if r not in other.get("recipes", [])]
-    if shared or missing or "recipes" not in spec:
-        got = (
-            f"seeds {shared} in both"
-            if shared
-            else f"recipes {missing} not in it"
-            if missing
-            else "no recipes list"
-        )
+    got = None
+    if shared:
+        got = f"seeds {shared} in both"
+    elif missing:
+        got = f"recipes {missing} not in it"
+    elif "recipes" not in spec:
+        got = "no recipes list"
+    if got:
         raise SystemExit(
             f"{where}: expected new seeds of some of its recipes. Got {got} instead."
         )
