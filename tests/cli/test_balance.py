@@ -197,6 +197,18 @@ def test_balance_deepsmote_options_reach_the_sampler(tmp_path, capsys):
     # image (its detail kept) than the decodings do.
     far = {k: np.mean([np.abs(a - b).mean() for a, b in v]) for k, v in images.items()}
     assert far["residual"] < far["direct"]
+    # Another SMOTE draws the latent plan: Borderline-2 reaches towards the
+    # other class's codes, which the paper's SMOTE never does.
+    out = tmp_path / "borderline2"
+    extra = ["--deepsmote-smote", "borderline2", "--deepsmote-penalty", "released"]
+    assert main([*argv, "--out", str(out), "--seed", "1", *extra]) == 0
+    rows = _manifest(out / "manifest.csv")
+    syn = [r for r in rows if r["origin"] == "synthetic"]
+    assert len(syn) == 16 and all(r["label"] == "dog" for r in syn)
+    assert all((out / r["path"]).is_file() for r in rows)
+    parents = {r["path"]: r["label"] for r in rows if r["origin"] == "original"}
+    assert all(parents[r["parent_a"]] == "dog" for r in syn)  # the base
+    assert any(parents[r["parent_b"]] == "cat" for r in syn)
     capsys.readouterr()
     wrong = ["balance", str(src), "--out", str(tmp_path / "o"),
              "--deepsmote-decoding", "residual"]  # fmt: skip

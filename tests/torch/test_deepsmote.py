@@ -299,3 +299,69 @@ def test_synthesizer_drops_the_per_image_state_and_synthesizes_alike(digits3):
     assert slim.decoder_ is s.decoder_
     assert len(pickle.dumps(slim)) < len(pickle.dumps(s))
     np.testing.assert_array_equal(slim.synthesize(X, plan), s.synthesize(X, plan))
+
+
+def test_another_smote_draws_the_plan_among_the_codes(digits3):
+    from pixsmote.sampling import SVMSMOTE
+
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, smote="svm-smote", **FAST)
+    kept, plan = s.fit_plan(X, y)
+    np.testing.assert_array_equal(kept, np.arange(len(y)))
+    inner = s.plan_sampler_
+    assert isinstance(inner, SVMSMOTE) and inner.k_neighbors == 5  # DeepSMOTE's
+    # Its SVM was fitted on the codes, and its bases are that SVM's support
+    # vectors: the plan is SVM-SMOTE's, in latent space.
+    assert inner.svm_estimator_.support_vectors_.shape[1] == FAST["latent_dim"]
+    assert set(plan.base.tolist()) <= set(inner.svm_estimator_.support_.tolist())
+    assert np.all(y[plan.base] == plan.cls) and np.all(y[plan.neighbor] == plan.cls)
+    # Its interpolations (and extrapolations) are decoded like the paper's.
+    X_res, _ = DeepSMOTE(random_state=0, smote="svm-smote", **FAST).fit_resample(X, y)
+    zb, zn = s.codes_[plan.base], s.codes_[plan.neighbor]
+    z = zb + plan.effective_gap[:, None].astype(np.float32) * (zn - zb)
+    decoded = s.decode(z, X.dtype, X.shape[1:])
+    diff = np.abs(X_res[len(X) :].astype(int) - decoded.astype(int))
+    assert np.mean(diff <= 1) > 0.99
+    # One seed, one result; the plain SMOTE plan is another.
+    again = DeepSMOTE(random_state=0, smote="svm-smote", **FAST).fit_plan(X, y)[1]
+    np.testing.assert_array_equal(again.base, plan.base)
+    np.testing.assert_array_equal(again.gap, plan.gap)
+    plain = DeepSMOTE(random_state=0, **FAST).fit_plan(X, y)[1]
+    assert len(plain) != len(plan) or not np.array_equal(plain.base, plan.base)
+
+
+def test_another_smote_keeps_the_share_and_the_online_form(digits3):
+    X, y = digits3
+    s = DeepSMOTE(random_state=0, smote="borderline2", synthetic_share=0.5, **FAST)
+    kept, plan = s.fit_plan(X, y)
+    assert s.plan_sampler_.synthetic_share == 0.5
+    assert np.bincount(y[kept]).tolist() == [120, 120, 120]  # copies to the target
+    assert np.all(y[plan.base] == plan.cls)
+    # Borderline-2 reaches towards other classes' codes too.
+    assert np.any(y[plan.neighbor] != plan.cls)
+    data = DeepSMOTEEpochs(
+        X, y, DeepSMOTE(smote="borderline2", synthetic_share=0.5, **FAST), seed=3
+    )
+    (i0, p0), (i1, p1) = data.draw(0), data.draw(1)
+    assert not np.array_equal(i0, i1) and not np.array_equal(p0.gap, p1.gap)
+    X0, y0 = data(0)
+    assert X0.dtype == np.uint8 and X0.shape[1:] == (8, 8)
+    np.testing.assert_array_equal(data(0)[0], X0)
+
+
+def test_another_smote_refuses_what_makes_no_plan_of_codes(digits3):
+    from pixsmote.sampling import RandomOverSampler, get_sampler
+
+    X, y = digits3
+    cases = [("ros", "'ros'"), ("m2m", "'m2m'")]
+    cases.append((RandomOverSampler(), "RandomOverSampler"))
+    for bad, got in cases:
+        with pytest.raises(UsageError, match=f"must be one of .*Got {got} instead"):
+            DeepSMOTE(random_state=0, smote=bad, **FAST).fit_plan(X, y)
+    with pytest.raises(UsageError, match="synthetic_share needs a smote sampler"):
+        DeepSMOTE(
+            random_state=0, smote="smote-enn", synthetic_share=0.5, **FAST
+        ).fit_plan(X, y)
+    # Through the registry, as the bench and the CLI build it.
+    s = get_sampler("deepsmote", smote="svm-smote", random_state=0, **FAST)
+    assert s.fit_plan(X, y)[1].cls.size > 0

@@ -50,6 +50,7 @@ from pixsmote.app._balance_dataset import (
     BalanceResult,
     balance,
     balance_methods,
+    latent_plan_methods,
     parse_strategy,
     share_methods,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "BalanceResult",
     "balance",
     "balance_methods",
+    "latent_plan_methods",
     "parse_strategy",
     "share_methods",
     # the same on a Dask cluster

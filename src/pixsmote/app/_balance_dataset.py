@@ -49,6 +49,12 @@ def balance_methods() -> dict[str, str]:
     return {name: SAMPLERS[name].summary for name in list_samplers()}
 
 
+def latent_plan_methods() -> list[str]:
+    """The samplers that can draw DeepSMOTE's plan among its codes (its
+    ``smote``): those that synthesise and take feature vectors."""
+    return list_samplers(synthetic=True, images_only=False)
+
+
 def share_methods() -> list[str]:
     """The samplers ``balance`` takes that have a ``synthetic_share``.
 

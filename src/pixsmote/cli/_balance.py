@@ -24,7 +24,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from pixsmote.app import balance_methods
+    from pixsmote.app import balance_methods, latent_plan_methods
 
     summaries = balance_methods()
     methods = "; ".join(f"{n}: {summary}" for n, summary in summaries.items())
@@ -107,6 +107,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         + NO_AUTO_DEFAULT,
     )  # fmt: skip
     s.add_argument(
+        "--deepsmote-smote", choices=latent_plan_methods(), default=None,
+        metavar="METHOD",
+        help="deepsmote: which SMOTE draws the plan among the codes, e.g. "
+        "svm-smote (its SVM and neighbours then in latent space) (default: the "
+        "paper's SMOTE)"
+        + NO_AUTO_DEFAULT,
+    )  # fmt: skip
+    s.add_argument(
         "--neighbor-space", choices=("pixel", "pca"), default="pixel",
         help="space in which neighbours are searched",
     )  # fmt: skip
@@ -181,12 +189,14 @@ def _sampler_params(args) -> dict:
         for key, value in (
             ("penalty_mode", args.deepsmote_penalty),
             ("decoding", args.deepsmote_decoding),
+            ("smote", args.deepsmote_smote),
         )
         if value is not None
     }
     if deep and args.method != "deepsmote":
         raise UsageError(
-            "--deepsmote-penalty and --deepsmote-decoding apply to --method "
+            "--deepsmote-penalty, --deepsmote-decoding and --deepsmote-smote apply "
+            "to --method "
             f"deepsmote only. Got --method {args.method} instead."
         )
     params.update(deep)

@@ -170,7 +170,10 @@ del _spec
 
 
 def list_samplers(
-    pattern: str | None = None, *, synthetic: bool | None = None
+    pattern: str | None = None,
+    *,
+    synthetic: bool | None = None,
+    images_only: bool | None = None,
 ) -> list[str]:
     """Names of the image samplers, in registration order.
 
@@ -180,6 +183,9 @@ def list_samplers(
         Only names matching this shell-style pattern (e.g. ``"smote*"``).
     synthetic : bool, optional
         Only samplers that do (True) or do not (False) synthesise new images.
+    images_only : bool, optional
+        Only samplers that need images (True: DeepSMOTE, M2m) or that also take
+        feature vectors (False).
 
     Returns
     -------
@@ -192,11 +198,14 @@ def list_samplers(
     ['borderline1', 'borderline2']
     >>> list_samplers(synthetic=False)
     ['ros', 'rus']
+    >>> list_samplers(images_only=True)
+    ['deepsmote', 'm2m']
     """
     return [
         n
         for n in SAMPLERS.names(pattern)
-        if synthetic is None or SAMPLERS[n].synthetic == synthetic
+        if (synthetic is None or SAMPLERS[n].synthetic == synthetic)
+        and (images_only is None or SAMPLERS[n].images_only == images_only)
     ]
 
 

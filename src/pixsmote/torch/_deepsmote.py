@@ -126,6 +126,20 @@ class DeepSMOTE(NetworkOverSampler):
         latent interpolation's change of shape. ``gap = 0`` gives the base
         image itself. This is pixsmote's variant, not the paper's; choose it
         on validation data.
+    smote : str, SMOTE-family sampler or None, default=None
+        Which SMOTE draws the plan among the codes. ``None``: the paper's
+        (uniform base, one of the ``k_neighbors`` nearest same-class codes,
+        uniform gap). A name of :data:`pixsmote.sampling.SAMPLERS` that
+        interpolates feature vectors (``"svm-smote"``, ``"borderline1"``,
+        ``"borderline2"``, ``"kmeans-smote"``, ``"adasyn"``, ...; not
+        ``ros``/``rus``, which synthesise nothing, nor ``deepsmote``/``m2m``,
+        which need images), or such a sampler: it is fitted on the codes as
+        its data, so its SVM, danger test, clusters and neighbours are all in
+        latent space, and its plan is decoded as above (SVM-SMOTE's
+        extrapolations included). A name is built with ``k_neighbors``; a
+        sampler keeps its own. Either way its ``sampling_strategy``,
+        ``synthetic_share`` and ``random_state`` become this sampler's, so
+        the counts and the seed mean the same whatever draws the plan.
 
     Attributes
     ----------
@@ -144,6 +158,9 @@ class DeepSMOTE(NetworkOverSampler):
         The trained (or given) networks, in eval mode, on ``device``.
     codes_ : ndarray of shape (n_samples, latent_dim), float32
         The codes of the fitted images.
+    plan_sampler_ : sampler or None
+        The fitted ``smote`` sampler that drew the plan among the codes
+        (``None`` for the paper's SMOTE).
     history_ : list of dict
         Per epoch: ``reconstruction`` and ``penalty`` (mean losses) and
         ``time_s``; empty when the networks were given.
@@ -199,7 +216,10 @@ class DeepSMOTE(NetworkOverSampler):
     ((90, 8, 8), dtype('uint8'), [45, 45])
     """
 
-    _plan_state = ("plan_", "sample_indices_", "codes_", "groups_", "_copies")
+    _plan_state = (
+        "plan_", "sample_indices_", "codes_", "groups_", "_copies", "_drawer",
+        "plan_sampler_",
+    )  # fmt: skip
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -217,6 +237,7 @@ class DeepSMOTE(NetworkOverSampler):
         "decoder": [nn.Module, None],
         "device": [str, torch.device],
         "decoding": [StrOptions({"direct", "residual"})],
+        "smote": "no_validation",  # checked by _plan_sampler, with the names
     }
 
     def __init__(
@@ -237,6 +258,7 @@ class DeepSMOTE(NetworkOverSampler):
         device="cpu",
         synthetic_share=None,
         decoding="direct",
+        smote=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
@@ -253,6 +275,7 @@ class DeepSMOTE(NetworkOverSampler):
         self.device = device
         self.synthetic_share = synthetic_share
         self.decoding = decoding
+        self.smote = smote
 
     # ------------------------------------------------------------------ API
     def fit_plan(self, X, y):
@@ -286,9 +309,19 @@ class DeepSMOTE(NetworkOverSampler):
             self.decoder_ = self.decoder.to(device).eval()
             self.history_ = []
         self.codes_ = self.encode(X)
-        self.groups_ = self._groups(self.codes_, y)
         # Per class: its originals and how many copies of them to draw.
         self._copies: tuple[tuple[np.ndarray, int], ...] = ()
+        self._drawer = self.plan_sampler_ = None
+        if self.smote is not None:
+            # Another SMOTE's plan among the codes: fitted once, its drawer
+            # draws the copies and a fresh plan per call (the online form).
+            self.plan_sampler_ = self._plan_sampler(rs)
+            self._drawer = self.plan_sampler_.fit_drawer(self.codes_, y)
+            self.groups_ = []
+            self.n_synthetic_ = dict(getattr(self.plan_sampler_, "n_synthetic_", {}))
+            self.sample_indices_, self.plan_ = self.draw(rs)
+            return self.sample_indices_, self.plan_
+        self.groups_ = self._groups(self.codes_, y)
         if self.synthetic_share is not None:
             copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
             self._copies = tuple(
@@ -311,6 +344,8 @@ class DeepSMOTE(NetworkOverSampler):
         plan : Plan
         """
         rs = resolve_random_state(random_state)
+        if self._drawer is not None:
+            return self._drawer.draw(rs)
         plan = self.draw_plan(rs)
         kept: list[np.ndarray] = [np.arange(len(self.codes_), dtype=np.int64)]
         for idx, n in self._copies:
@@ -330,6 +365,8 @@ class DeepSMOTE(NetworkOverSampler):
         plan : Plan
         """
         rs = resolve_random_state(random_state)
+        if self._drawer is not None:
+            return self._drawer.draw(rs)[1]
         parts = []
         for cls, n, base, nn_idx in self.groups_:
             k = nn_idx.shape[1]
@@ -474,6 +511,47 @@ class DeepSMOTE(NetworkOverSampler):
         else:
             x = x.permute(0, 3, 1, 2)
         return x.to(self.device)
+
+    def _plan_sampler(self, rs):
+        """The ``smote`` sampler, set to this one's counts and seed, unfitted."""
+        from sklearn.base import clone
+
+        from pixsmote.sampling import SAMPLERS, get_sampler, list_samplers
+
+        # Feature-vector samplers only: ros/rus make no plan, DeepSMOTE and
+        # M2m need images (a code is not one).
+        usable = list_samplers(synthetic=True, images_only=False)
+        given = self.smote
+        if isinstance(given, str):
+            if given not in usable:
+                raise UsageError(
+                    f"smote must be one of {usable} or such a sampler. "
+                    f"Got {given!r} instead."
+                )
+            inner = get_sampler(given, k_neighbors=self.k_neighbors)
+        else:
+            spec = next(
+                (SAMPLERS[n] for n in usable if type(given) is SAMPLERS[n].cls), None
+            )
+            if spec is None:
+                raise UsageError(
+                    f"smote must be one of {usable} or such a sampler. "
+                    f"Got {type(given).__name__} instead."
+                )
+            inner = clone(given)
+        params = {
+            "sampling_strategy": self.sampling_strategy,
+            "random_state": int(rs.randint(0, 2**31 - 1)),
+        }
+        if "synthetic_share" in inner.get_params():
+            params["synthetic_share"] = self.synthetic_share
+        elif self.synthetic_share is not None:
+            raise UsageError(
+                f"synthetic_share needs a smote sampler that takes it; "
+                f"{type(inner).__name__} does not. Got "
+                f"synthetic_share={self.synthetic_share!r} instead."
+            )
+        return inner.set_params(**params)
 
     def _groups(self, Z, y):
         groups = []
