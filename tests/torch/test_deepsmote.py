@@ -353,11 +353,11 @@ def test_another_smote_refuses_what_makes_no_plan_of_codes(digits3):
     from pixsmote.sampling import RandomOverSampler, get_sampler
 
     X, y = digits3
-    cases = [("ros", "'ros'"), ("m2m", "'m2m'")]
-    cases.append((RandomOverSampler(), "RandomOverSampler"))
-    for bad, got in cases:
-        with pytest.raises(UsageError, match=f"must be one of .*Got {got} instead"):
+    for bad in ("ros", "m2m", "smote2"):
+        with pytest.raises(ValueError, match=f"'smote' parameter .*Got '{bad}'"):
             DeepSMOTE(random_state=0, smote=bad, **FAST).fit_plan(X, y)
+    with pytest.raises(UsageError, match="must be one of .*Got RandomOverSampler"):
+        DeepSMOTE(random_state=0, smote=RandomOverSampler(), **FAST).fit_plan(X, y)
     with pytest.raises(UsageError, match="synthetic_share needs a smote sampler"):
         DeepSMOTE(
             random_state=0, smote="smote-enn", synthetic_share=0.5, **FAST

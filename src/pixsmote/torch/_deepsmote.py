@@ -18,11 +18,11 @@ import torch
 import torch.nn.functional as F
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from torch import nn
 
 from pixsmote._errors import DataError, UsageError
-from pixsmote.sampling import Plan, resolve_k, share_counts
+from pixsmote.sampling import Plan, list_samplers, resolve_k, share_counts
 from pixsmote.torch._deepsmote_nets import (
     DeepSMOTEDecoder,
     DeepSMOTEEncoder,
@@ -237,7 +237,12 @@ class DeepSMOTE(NetworkOverSampler):
         "decoder": [nn.Module, None],
         "device": [str, torch.device],
         "decoding": [StrOptions({"direct", "residual"})],
-        "smote": "no_validation",  # checked by _plan_sampler, with the names
+        # A sampler's own type is checked by _plan_sampler.
+        "smote": [
+            StrOptions(set(list_samplers(synthetic=True, images_only=False))),
+            HasMethods(["fit_drawer"]),
+            None,
+        ],
     }
 
     def __init__(
@@ -516,7 +521,7 @@ class DeepSMOTE(NetworkOverSampler):
         """The ``smote`` sampler, set to this one's counts and seed, unfitted."""
         from sklearn.base import clone
 
-        from pixsmote.sampling import SAMPLERS, get_sampler, list_samplers
+        from pixsmote.sampling import SAMPLERS, get_sampler
 
         # Feature-vector samplers only: ros/rus make no plan, DeepSMOTE and
         # M2m need images (a code is not one).
