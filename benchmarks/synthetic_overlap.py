@@ -56,6 +56,10 @@ SAMPLERS = {
     "svm-smote": ("svm-smote", {}),
     "adasyn": ("adasyn", {}),
     "imblearn-naive": (None, {}),
+    # With the synthetic share the study's best rows use: every class, the
+    # largest too, gets synthetic images.
+    "smote:synthetic_share=0.5": ("smote", {"synthetic_share": 0.5}),
+    "svm-smote:synthetic_share=0.5": ("svm-smote", {"synthetic_share": 0.5}),
 }
 
 
@@ -84,8 +88,9 @@ def resample(label: str, X: np.ndarray, y: np.ndarray, seed: int):
     Xr, yr = sampler.fit_resample(X, y)
     plan = sampler.plan_
     parents = np.stack([plan.base, plan.neighbor], axis=1)
-    # Over-samplers return the input rows first, then the synthetic ones.
-    Xs, ys = Xr[len(X) :], yr[len(X) :]
+    # Over-samplers return the input rows first, then (with a share) copies,
+    # then the synthetic ones.
+    Xs, ys = Xr[len(Xr) - len(plan) :], yr[len(yr) - len(plan) :]
     if name is None:
         from imblearn.over_sampling import SMOTE
 
@@ -122,11 +127,19 @@ def measure(
                 float(np.mean(got[ys == c] != c)) if np.any(ys == c) else None
                 for c in range(n_classes)
             ]
+            # How far each synthetic image moved from its base image: how much
+            # new variety a class gets (0 would be a copy).
+            moved = np.linalg.norm(queries - flat[parents[:, 0]], axis=1)
+            from_base = [
+                float(np.mean(moved[ys == c])) if np.any(ys == c) else None
+                for c in range(n_classes)
+            ]
             rows.append(
                 {
                     "sampler": label,
                     "seed": seed,
                     "other": other,
+                    "from_base": from_base,
                     "overall": float(np.mean(got != ys)) if len(ys) else None,
                     "n_synthetic": int(len(ys)),
                     "resample_s": round(t_res, 2),
@@ -147,6 +160,8 @@ def measure(
         "metric": "share of images whose nearest real training image (pixel L2), "
         "other than itself (real) or its two parents (synthetic), is of another "
         "class",
+        "from_base": "per class, the mean pixel L2 distance (grey levels) of a "
+        "synthetic image from its base image",
         "rows": rows,
     }
 
@@ -177,6 +192,26 @@ def table(result: dict) -> str:
         for label, (n, per) in means.items()
     ]
     header = ["images", "seeds", *[f"{c} {names[c]} ({counts[c]})" for c in cols]]
+    return markdown_table(header, out)
+
+
+def spread_table(result: dict) -> str:
+    """Markdown: one row per sampler, mean over seeds of each class's mean
+    distance (pixel L2) of a synthetic image from its base image."""
+    names, counts = result["class_names"], result["train_counts"]
+    by: dict[str, list] = {}
+    for row in result["rows"]:
+        if row.get("from_base") is not None:
+            by.setdefault(row["sampler"], []).append(row["from_base"])
+    out = []
+    for label, per_seed in by.items():
+        cells = []
+        for c in range(len(counts)):
+            vals = [v[c] for v in per_seed if v[c] is not None]
+            cells.append(f"{np.mean(vals):.0f}" if vals else "–")
+        out.append([f"`{label}`", str(len(per_seed)), *cells])
+    classes = [f"{c} {names[c]} ({counts[c]})" for c in range(len(counts))]
+    header = ["images", "seeds", *classes]
     return markdown_table(header, out)
 
 
@@ -217,6 +252,8 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print("\n" + table(result))
+    print("\nDistance of a synthetic image from its base image (pixel L2):\n")
+    print(spread_table(result))
     print(f"\nwrote {args.out}")
     return 0
 

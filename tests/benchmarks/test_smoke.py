@@ -168,14 +168,22 @@ def test_synthetic_overlap_tiny(tmp_path):
     import synthetic_overlap
 
     out = tmp_path / "so.json"
+    share = "smote:synthetic_share=0.5"
     assert synthetic_overlap.main(
-        ["--tiny", "--samplers", "smote,imblearn-naive", "--out", str(out)]
+        ["--tiny", "--samplers", f"smote,imblearn-naive,{share}", "--out", str(out)]
     ) == 0
     data = json.loads(out.read_text())
     assert data["split"] == "digits-seed-3"
-    assert [r["sampler"] for r in data["rows"]] == [
-        synthetic_overlap.REAL, "smote", "imblearn-naive"
-    ]
+    rows = {r["sampler"]: r for r in data["rows"]}
+    assert list(rows) == [synthetic_overlap.REAL, "smote", "imblearn-naive", share]
+    counts = data["train_counts"]
+    # Plain SMOTE synthesises the smaller classes only; with the share every
+    # class gets synthetic images, the largest too, none a copy of its base.
+    largest = counts.index(max(counts))
+    assert rows["smote"]["from_base"][largest] is None
+    assert all(d is not None and d > 0 for d in rows[share]["from_base"])
+    assert all(0 <= o <= 1 for o in rows[share]["other"])
+    assert share in synthetic_overlap.spread_table(data)
 
 
 @pytest.mark.parametrize(
