@@ -348,6 +348,15 @@ def overlap_section(s: Study) -> str:
             "territory (interpolation artefacts, or samples placed on purpose "
             "near the border).\n"
         )
+    if any(r.get("from_base") for r in data["rows"]):
+        lines += [
+            "How far a synthetic image moves from its base image (pixel L2 "
+            "distance, grey levels; mean per class over the split seeds): the "
+            "new variety each class gets. With a synthetic share the largest "
+            "class gets synthetic images too.\n",
+            synthetic_overlap.spread_table(data),
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -115,6 +115,15 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
                     "stage1": "none", "steps": 3000, "head_epochs": 10,
                     "head_lr": 0.1, "table": "| head recipe | val ACSA % |"})
     )  # fmt: skip
+    overlap_rows = [
+        {"sampler": "real (leave-one-out)", "seed": 0, "other": [0.1, 0.3]},
+        {"sampler": "smote:synthetic_share=0.5", "seed": 0, "other": [0.1, 0.2],
+         "from_base": [507.0, 677.4]},
+    ]  # fmt: skip
+    (tmp_path / "results" / "synthetic_overlap.json").write_text(json.dumps(
+        {"rows": overlap_rows, "class_names": ["T-shirt/top", "Shirt"],
+         "train_counts": [3600, 180], "command": "python synthetic_overlap.py"}
+    ))  # fmt: skip
     before = _snapshot(results)
     out = tmp_path / "docs"
     argv = ["--results", str(results), "--config", str(config), "--out", str(out)]
@@ -135,6 +144,9 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     ros, none = doc.index("#### On the `ros` backbone"), doc.index("#### On the `none`")
     assert ros < none
     assert "--stage1 'none' --out" in doc[none:]
+    # where the synthetic images land, and how far they move from their base
+    assert "### Where the synthetic images land" in doc
+    assert "| `smote:synthetic_share=0.5` | 1 | 507 | 677 |" in doc
     assert (out / "figures" / "study-curves-fmnist-deepsmote.png").is_file()
     which = (out / "which_method.md").read_text()
     assert which.startswith("## Which method should I use?")
