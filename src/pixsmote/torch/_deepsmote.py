@@ -523,22 +523,14 @@ class DeepSMOTE(NetworkOverSampler):
 
         from pixsmote.sampling import SAMPLERS, get_sampler
 
-        # Feature-vector samplers only: ros/rus make no plan, DeepSMOTE and
-        # M2m need images (a code is not one).
-        usable = list_samplers(synthetic=True, images_only=False)
         given = self.smote
-        if isinstance(given, str):
-            if given not in usable:
-                raise UsageError(
-                    f"smote must be one of {usable} or such a sampler. "
-                    f"Got {given!r} instead."
-                )
+        if isinstance(given, str):  # a name _parameter_constraints accepted
             inner = get_sampler(given, k_neighbors=self.k_neighbors)
         else:
-            spec = next(
-                (SAMPLERS[n] for n in usable if type(given) is SAMPLERS[n].cls), None
-            )
-            if spec is None:
+            # Feature-vector samplers only: ros/rus make no plan, DeepSMOTE and
+            # M2m need images (a code is not one).
+            usable = list_samplers(synthetic=True, images_only=False)
+            if not any(type(given) is SAMPLERS[n].cls for n in usable):
                 raise UsageError(
                     f"smote must be one of {usable} or such a sampler. "
                     f"Got {type(given).__name__} instead."
