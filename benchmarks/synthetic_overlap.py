@@ -31,7 +31,6 @@ study report (``make_study_report.py``) renders the JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -39,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from _common import machine_info, versions
+from pixsmote._runfolder import write_json
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -250,7 +250,8 @@ def main(argv=None) -> int:
         versions=versions(),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    # Atomic: an interrupted run leaves the previous results whole.
+    write_json(args.out, result)
     print("\n" + table(result))
     print("\nDistance of a synthetic image from its base image (pixel L2):\n")
     print(spread_table(result))
