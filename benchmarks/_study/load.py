@@ -161,7 +161,7 @@ def _infer_group(recipe_label: str) -> str:
         return "two-stage"
     if r.spec.kind == "none":
         return "loss" if r.loss else "baseline"
-    if r.aug or r.loss:
+    if r.aug or r.loss or r.feature_aug:
         return "combination"
     if r.spec.kind == "imblearn":
         return "imblearn"

@@ -69,10 +69,13 @@ def is_synthetic(recipe: str, *, crt_by_backbone: bool = False) -> bool:
     Synthetic: the SMOTE family in pixel space (offline, online and
     imbalanced-learn's), ``feature-<sampler>`` and ``eos`` (synthetic
     penultimate features), ``deepsmote`` and ``online-deepsmote`` (decoded
-    images), with any augmentation. Not synthetic: ``none`` and every
-    loss-side recipe (``ldam-drw`` included), ``ros``/``rus``, ``crt`` (real
-    features, whatever its backbone) and any deferred recipe (``:defer=``),
-    which the study counts among the baselines synthesis has to beat.
+    images), with any augmentation, and any one-stage recipe that draws
+    synthetic penultimate features while it trains (``feature_aug=``, added
+    after the rule was fixed: it synthesises features as ``feature-*`` does).
+    Not synthetic: ``none`` and every loss-side recipe (``ldam-drw``
+    included), ``ros``/``rus``, ``crt`` (real features, whatever its backbone)
+    and any deferred recipe (``:defer=``), which the study counts among the
+    baselines synthesis has to beat.
 
     That is the study's rule, fixed before its runs. ``crt_by_backbone=True``
     is the other reading the report also states: a ``crt`` counts as its
@@ -85,7 +88,7 @@ def is_synthetic(recipe: str, *, crt_by_backbone: bool = False) -> bool:
     if "defer=" in recipe or r.loss == "ldam-drw":
         return False
     kind = r.spec.kind
-    if kind == "imblearn":
+    if kind == "imblearn" or (r.feature_aug is not None and kind != "two-stage"):
         return True
     if kind == "two-stage":
         if r.name == "crt" and crt_by_backbone:

@@ -15,10 +15,16 @@ logit-adjusted, LDAM-DRW) is given the counts of the training set it sees: after
 a sampler those are balanced and the loss reduces to cross-entropy, so such a
 loss belongs with ``none``; ``focal`` does not read them.
 
-``aug`` and ``loss`` are the training options a recipe may override; ``defer``
-(any recipe), ``backbone`` and ``head_epochs`` (two-stage recipes) say how it is
-trained; every other key goes to the sampler (checked against its parameters).
-The model, the number of optimiser steps and the seeds are never per recipe::
+``feature_aug`` draws synthetic penultimate features during training (see
+:data:`pixsmote.train.FEATURE_AUGMENTATIONS`; the bench's default is none)::
+
+    online-smote:synthetic_share=0.5,feature_aug=gaussian-pooled
+
+``aug``, ``loss`` and ``feature_aug`` are the training options a recipe may
+override; ``defer`` (any recipe), ``backbone`` and ``head_epochs`` (two-stage
+recipes) say how it is trained; every other key goes to the sampler (checked
+against its parameters). The model, the number of optimiser steps and the
+seeds are never per recipe::
 
     smote:defer=0.75                    # imbalanced data, plain CE, for the
                                         # first 75 % of the steps (Cao 2019)
@@ -74,7 +80,7 @@ __all__ = [
 ONLINE_PREFIX = "online-"
 
 #: Keys of a recipe string that override the bench's training settings.
-TRAINING_KEYS = ("aug", "loss")
+TRAINING_KEYS = ("aug", "loss", "feature_aug")
 
 #: Keys of a recipe string that say how it is trained (not sampler parameters).
 SCHEDULE_KEYS = ("backbone", "head_epochs", "defer")
@@ -205,6 +211,9 @@ class Recipe:
     spec : RecipeSpec
     aug, loss : str or None
         Overrides of the bench's augmentation and loss (None: the bench's).
+    feature_aug : str or None
+        A :data:`~pixsmote.train.FEATURE_AUGMENTATIONS` name: synthetic
+        penultimate features drawn during (stage-1) training (None: none).
     params : dict
         Sampler parameters (for ``imblearn-smote``, imbalanced-learn's SMOTE
         parameters).
@@ -226,6 +235,7 @@ class Recipe:
     defer: float | None = None
     backbone: str | None = None
     head_epochs: int | None = None
+    feature_aug: str | None = None
 
     @property
     def name(self) -> str:
@@ -243,8 +253,9 @@ class Recipe:
         ``defer``."""
         if not self.two_stage:
             return self
-        parts = [f"{k}={v}" for k, v in (("aug", self.aug), ("loss", self.loss))]
-        parts = [p for p in parts if not p.endswith("=None")]
+        training = [("aug", self.aug), ("loss", self.loss)]
+        training.append(("feature_aug", self.feature_aug))
+        parts = [f"{k}={v}" for k, v in training if v is not None]
         if self.defer is not None:
             parts.append(f"defer={self.defer}")
         text = _backbone_recipe(self.backbone or "none")
@@ -322,19 +333,25 @@ def parse_recipe(text: str) -> Recipe:
         overrides[key] = value if key in TRAINING_KEYS else _parse_value(value)
     aug = overrides.pop("aug", None)
     loss = overrides.pop("loss", None)
-    _check_training_names(aug, loss)
+    feature_aug = overrides.pop("feature_aug", None)
+    _check_training_names(aug, loss, feature_aug)
+    if feature_aug == "none":  # the bench's default: no override
+        feature_aug = None
     schedule = {k: overrides.pop(k) for k in SCHEDULE_KEYS if k in overrides}
     defer, backbone, head_epochs = _check_schedule(spec, schedule, text)
     params = overrides
     if params:
         _check_sampler_params(spec, params, text)
     label = name
-    parts = [f"{k}={v}" for k, v in (("aug", aug), ("loss", loss)) if v is not None]
+    training = (("aug", aug), ("loss", loss), ("feature_aug", feature_aug))
+    parts = [f"{k}={v}" for k, v in training if v is not None]
     parts += [f"{k}={v}" for k, v in params.items()]
     parts += [f"{k}={v}" for k, v in schedule.items()]
     if parts:
         label += ":" + ",".join(parts)
-    return Recipe(label, spec, aug, loss, params, defer, backbone, head_epochs)
+    return Recipe(
+        label, spec, aug, loss, params, defer, backbone, head_epochs, feature_aug
+    )
 
 
 def _check_schedule(spec: RecipeSpec, schedule: dict, text: str):
@@ -441,20 +458,24 @@ def parse_recipes(value: str | list[str] | tuple[str, ...]) -> list[Recipe]:
     return recipes
 
 
-def _check_training_names(aug: str | None, loss: str | None) -> None:
-    from pixsmote.train import AUGMENTATIONS, LOSSES
+def _check_training_names(
+    aug: str | None, loss: str | None, feature_aug: str | None = None
+) -> None:
+    from pixsmote.train import AUGMENTATIONS, FEATURE_AUGMENTATIONS, LOSSES
 
     if aug is not None:
         AUGMENTATIONS.lookup(aug)
     if loss is not None:
         LOSSES.lookup(loss)
+    if feature_aug is not None:
+        FEATURE_AUGMENTATIONS.lookup(feature_aug)
 
 
 def _check_sampler_params(spec: RecipeSpec, params: dict, text: str) -> None:
     """Build the sampler once so unknown parameters fail before any training."""
     if spec.kind == "none":
         raise UsageError(
-            f"Recipe 'none' takes only aug= and loss= overrides. Got "
+            f"Recipe 'none' takes only aug=, loss= and feature_aug= overrides. Got "
             f"{sorted(params)} in {text!r} instead."
         )
     if spec.kind == "two-stage":

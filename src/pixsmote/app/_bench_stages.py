@@ -89,6 +89,7 @@ def fit_settings(recipe, balanced, data, config, steps: int, seed: int) -> dict:
         test_sets=data.tests,
         progress=show_progress(config.progress),
         original_counts=data.counts(),
+        feature_aug=recipe.feature_aug or "none",
     )
     if recipe.defer:
         kw.update(
@@ -99,6 +100,8 @@ def fit_settings(recipe, balanced, data, config, steps: int, seed: int) -> dict:
             train_data_after=train_data,
             loss_after=loss,
             aug_after=aug,
+            feature_aug="none",
+            feature_aug_after=recipe.feature_aug or "none",
         )
     return kw
 
@@ -124,6 +127,10 @@ def stage1_key(recipe: Recipe, seed: int, config, steps: int, data) -> str:
         "train_counts": data.counts().tolist(),
         "val_counts": data.counts(data.y_val).tolist(),
     }
+    if recipe.feature_aug is not None:
+        # Only when set, so the keys of the backbones cached before the option
+        # existed still match.
+        resolved["feature_aug"] = recipe.feature_aug
     text = json.dumps(json_safe(resolved), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

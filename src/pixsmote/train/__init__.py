@@ -16,6 +16,9 @@ Conventions shared by the pieces:
   and augmentations see float ``(B, C, H, W)`` in [0, 1];
 * an augmentation returns a :class:`Batch` ``(x, y, y_b, lam)``; the loss of a
   batch is :func:`mixed_loss` (``lam`` mix of two hard-label losses);
+* a feature augmentation (:data:`FEATURE_AUGMENTATIONS`, e.g. explicit ISDA)
+  replaces the penultimate features of a training batch by synthetic ones
+  before the head;
 * augmentations have ``set_progress(epoch, fraction)`` and losses
   ``set_progress(fraction)``; :func:`fit` calls both before every step;
 * metrics are fractions; ACSA is balanced accuracy (mean per-class recall), GM
@@ -36,6 +39,12 @@ from pixsmote.train._augment import (
     get_augmentation,
     list_augmentations,
 )
+from pixsmote.train._feature_aug import (
+    FEATURE_AUGMENTATIONS,
+    GaussianFeatureAugmentation,
+    get_feature_augmentation,
+    list_feature_augmentations,
+)
 from pixsmote.train._loop import METRICS_COLUMNS, SCHEDULES, FitResult, fit, lr_at
 from pixsmote.train._losses import (
     LOSSES,
@@ -55,7 +64,9 @@ __all__ = [
     "BasicAugmentation",
     "Batch",
     "CutMix",
+    "FEATURE_AUGMENTATIONS",
     "FitResult",
+    "GaussianFeatureAugmentation",
     "HeadResult",
     "LOSSES",
     "Loss",
@@ -72,9 +83,11 @@ __all__ = [
     "extract_features",
     "fit",
     "get_augmentation",
+    "get_feature_augmentation",
     "get_loss",
     "get_model",
     "list_augmentations",
+    "list_feature_augmentations",
     "list_losses",
     "list_models",
     "lr_at",

@@ -34,6 +34,7 @@ from pixsmote._errors import UsageError
 from pixsmote._runfolder import METRICS_COLUMNS, RunWriter, merge_config
 from pixsmote._runfolder import versions as _versions
 from pixsmote.train._augment import get_augmentation
+from pixsmote.train._feature_aug import get_feature_augmentation
 from pixsmote.train._inputs import (
     check_settings,
     check_training_classes,
@@ -43,6 +44,7 @@ from pixsmote.train._inputs import (
 from pixsmote.train._losses import get_loss, mixed_loss
 from pixsmote.train._metrics import compute_metrics
 from pixsmote.train._models import get_model
+from pixsmote.train._two_stage import split_net
 
 __all__ = ["FitResult", "fit", "lr_at", "METRICS_COLUMNS", "SCHEDULES", "versions"]
 
@@ -155,6 +157,9 @@ def fit(
     | None = None,
     loss_after: str | None = None,
     aug_after: str | None = None,
+    feature_aug: str = "none",
+    feature_aug_after: str | None = None,
+    feature_aug_kw: Mapping[str, Any] | None = None,
 ) -> FitResult:
     """Train a classifier, keep the best epoch by validation ACSA, test it.
 
@@ -235,6 +240,15 @@ def fit(
         ``steps``; ``0 <= switch_step < steps``.
     train_data_after, loss_after, aug_after
         The second phase's data, loss and augmentation (see ``switch_step``).
+    feature_aug : str
+        A name of :data:`FEATURE_AUGMENTATIONS`: synthetic penultimate
+        features drawn during training (``"gaussian"``, explicit ISDA;
+        ``"gaussian-pooled"``). Default ``"none"``. It needs unmixed labels,
+        so not a mixing ``aug``.
+    feature_aug_after : str, optional
+        The second phase's feature augmentation (default: the first phase's).
+    feature_aug_kw : mapping, optional
+        Extra options for :func:`get_feature_augmentation` (``strength``).
 
     Returns
     -------
@@ -271,8 +285,10 @@ def fit(
     lr_at(0.0, lr, schedule)  # validates the schedule name
     _check_switch(switch_step, steps)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    s_init, s_data, s_aug = (
-        int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(3)
+    # A fourth child for the feature noise: spawn(4)'s first three children are
+    # spawn(3)'s, so runs without it draw as before.
+    s_init, s_data, s_aug, s_feat = (
+        int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(4)
     )
 
     # ------------------------------------------------------------ data
@@ -297,8 +313,11 @@ def fit(
         class_counts=original_counts,
         **(aug_kw or {}),
     )
+    feature_augmentation = _feature_aug(feature_aug, n_classes, s_feat, feature_aug_kw)
     data_gen = torch.Generator().manual_seed(s_data)
-    phases = [_Phase(get_epoch_data, X, Y, criterion, augmentation)]
+    phases = [
+        _Phase(get_epoch_data, X, Y, criterion, augmentation, feature_augmentation)
+    ]
     if switch_step is not None:
         phases.append(
             _second_phase(
@@ -312,6 +331,10 @@ def fit(
                 seed=s_aug,
                 loss_kw=loss_kw,
                 aug_kw=aug_kw,
+                feature_aug=_feature_aug(
+                    feature_aug_after or feature_aug, n_classes, s_feat,
+                    feature_aug_kw,
+                ),
             )
         )
     # A margin loss of either phase needs its cosine head from the start.
@@ -343,6 +366,11 @@ def fit(
         "switch_step": switch_step,
         "loss_after": (loss_after or loss) if switch_step is not None else None,
         "aug_after": (aug_after or aug) if switch_step is not None else None,
+        "feature_aug": feature_aug,
+        "feature_aug_after": (
+            (feature_aug_after or feature_aug) if switch_step is not None else None
+        ),
+        "feature_aug_kw": dict(feature_aug_kw or {}),
         "original_counts": np.asarray(original_counts).tolist(),
         "model_kw": dict(model_kw or {}),
         "aug_kw": dict(aug_kw or {}),
@@ -388,6 +416,7 @@ def fit(
                 phase, phase_epoch0 = 1, epoch
                 X, Y = phases[1].X, phases[1].Y
                 criterion, augmentation = phases[1].criterion, phases[1].augmentation
+                feature_augmentation = phases[1].feature_aug
             elif (
                 epoch > phase_epoch0
                 and (epoch_data := phases[phase].epoch_data) is not None
@@ -422,7 +451,19 @@ def fit(
 
                 idx = perm[i * bs : (i + 1) * bs]
                 batch = augmentation(X[idx].float().div_(255.0), Y[idx])
-                logits = net(batch.x)
+                if feature_augmentation is None:
+                    logits = net(batch.x)
+                else:
+                    if batch.y_b is not None:
+                        raise UsageError(
+                            "A feature augmentation draws from the covariance of "
+                            "each image's class, so it needs unmixed labels. Got "
+                            f"aug {((aug_after or aug) if phase else aug)!r}, which "
+                            "mixes two images, instead."
+                        )
+                    feature_augmentation.set_progress(fraction)
+                    backbone, head = split_net(net)
+                    logits = head(feature_augmentation(backbone(batch.x), batch.y))
                 loss_value = mixed_loss(
                     criterion, logits, batch.y, batch.y_b, batch.lam
                 )
@@ -510,6 +551,7 @@ class _Phase:
     Y: torch.Tensor
     criterion: Any
     augmentation: Any
+    feature_aug: Any = None
 
 
 def _check_switch(switch_step, steps) -> None:
@@ -533,7 +575,7 @@ def _check_switch(switch_step, steps) -> None:
 
 def _second_phase(
     data, loss, aug, *, n_classes, device, image_shape, original_counts, seed,
-    loss_kw, aug_kw,
+    loss_kw, aug_kw, feature_aug=None,
 ) -> _Phase:  # fmt: skip
     """The phase after ``switch_step``: its first data, loss and augmentation.
 
@@ -552,7 +594,12 @@ def _second_phase(
         aug, tuple(image_shape[1:]), image_shape[0], seed=seed,
         class_counts=original_counts, **(aug_kw or {}),
     )  # fmt: skip
-    return _Phase(epoch_data, X, Y, criterion, augmentation)
+    return _Phase(epoch_data, X, Y, criterion, augmentation, feature_aug)
+
+
+def _feature_aug(name, n_classes, seed, kw):
+    module = get_feature_augmentation(name, n_classes, seed=seed, **(kw or {}))
+    return module.train() if module is not None else None
 
 
 @torch.no_grad()

@@ -32,7 +32,11 @@ __all__ = ["HeadResult", "extract_features", "retrain_head"]
 Resample = Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def _split(net: nn.Module) -> tuple[Callable, nn.Module]:
+def split_net(net: nn.Module) -> tuple[Callable, nn.Module]:
+    """``(forward_features, fc)`` of a model of :data:`MODELS`.
+
+    The loop's feature augmentation and the head retraining both go through
+    here."""
     # getattr, not attribute access: to the type checker a Module's unknown
     # attributes are parameters or sub-modules (``Tensor | Module``).
     features = getattr(net, "forward_features", None)
@@ -68,7 +72,7 @@ def extract_features(net: nn.Module, X, batch_size: int = 1024) -> np.ndarray:
     feats : ndarray of shape (N, d), float32
         The net's train/eval mode is restored afterwards.
     """
-    features, _ = _split(net)
+    features, _ = split_net(net)
     X = np.asarray(X)
     if X.ndim not in (3, 4):
         raise UsageError(
@@ -204,7 +208,7 @@ def retrain_head(
             "Expected at least one validation feature. Got none instead."
         )
     net = copy.deepcopy(net)
-    _, head = _split(net)
+    _, head = split_net(net)
     device = _device_of(net)
     if n_classes is None:
         n_classes = _out_features(head)
