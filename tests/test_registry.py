@@ -7,7 +7,13 @@ from pixsmote._registry import Registry
 from pixsmote.app import RECIPES, list_recipes
 from pixsmote.data import BUILTIN_DATASETS, SPLITS, list_builtin, list_splits
 from pixsmote.sampling import SAMPLERS, list_samplers
-from pixsmote.train import AUGMENTATIONS, LOSSES, MODELS, list_losses
+from pixsmote.train import (
+    AUGMENTATIONS,
+    FEATURE_AUGMENTATIONS,
+    LOSSES,
+    MODELS,
+    list_losses,
+)
 
 
 def _colours():
@@ -61,6 +67,7 @@ def test_build_checks_options_against_the_factory_signature():
         (SAMPLERS, "sampler"),
         (MODELS, "model"),
         (AUGMENTATIONS, "augmentation"),
+        (FEATURE_AUGMENTATIONS, "feature augmentation"),
         (LOSSES, "loss"),
         (RECIPES, "recipe"),
         (SPLITS, "split"),

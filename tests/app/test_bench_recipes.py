@@ -54,7 +54,8 @@ def test_parse_list_continues_overrides():
         ("ros:loss=nope", r"Unknown loss.*'focal'.*Got 'nope' instead"),
         ("smote:bogus=1", r"has no parameter 'bogus'"),
         ("smote:aug", r"'key=value' pairs"),
-        ("none:k_neighbors=3", r"only aug= and loss="),
+        ("none:k_neighbors=3", r"only aug=, loss= and feature_aug="),
+        ("ros:feature_aug=isda", r"Unknown feature augmentation.*'gaussian-pooled'"),
         ("smote:random_state=3", r"random_state comes from the run's seed"),
         ("imblearn-smote:bogus=1", r"imbalanced-learn's SMOTE has no parameter"),
     ],
@@ -95,3 +96,16 @@ def test_backbone_carries_its_sampler_parameters_in_brackets():
 def test_bad_backbone_parameters_are_refused(text, message):
     with pytest.raises(UsageError, match=message):
         parse_recipe(text)
+
+
+def test_feature_aug_is_a_training_option_that_a_backbone_keeps():
+    r = parse_recipe("online-smote:synthetic_share=0.5,feature_aug=gaussian-pooled")
+    assert (r.feature_aug, r.params) == ("gaussian-pooled", {"synthetic_share": 0.5})
+    assert r.label == "online-smote:feature_aug=gaussian-pooled,synthetic_share=0.5"
+    assert parse_recipe("ros:feature_aug=none").label == "ros"  # the default
+    assert parse_recipe("none:feature_aug=gaussian").feature_aug == "gaussian"
+    s1 = parse_recipe("crt:backbone=ros(feature_aug=gaussian)").stage1()
+    assert (s1.label, s1.feature_aug) == ("ros:feature_aug=gaussian", "gaussian")
+    # a two-stage recipe's own option goes to its stage 1, as aug= does
+    s1 = parse_recipe("crt:backbone=ros,feature_aug=gaussian").stage1()
+    assert s1.label == "ros:feature_aug=gaussian"

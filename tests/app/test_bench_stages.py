@@ -134,6 +134,58 @@ def test_deferral_through_the_bench(tmp_path):
     assert late["test"] != plain["test"]
 
 
+def test_feature_aug_through_the_bench_and_the_cache_key(tmp_path, monkeypatch):
+    from pixsmote.app import parse_recipe
+    from pixsmote.app._bench_stages import fit_settings, stage1_key
+
+    out = tmp_path / "fa"
+    recipes = ["ros", "ros:feature_aug=gaussian", "ros:feature_aug=gaussian,defer=0.5"]
+    run_bench(_config(out, recipes=recipes), echo=None)
+    plain, _ = _results(out, "ros")
+    drawn, cfg = _results(out, "ros_feature_aug-gaussian")
+    late, cfg_late = _results(out, "ros_feature_aug-gaussian_defer-0.5")
+    assert cfg["feature_aug"] == "gaussian" and drawn["test"] != plain["test"]
+    # deferred: the imbalanced first phase trains without it
+    assert (cfg_late["feature_aug"], cfg_late["feature_aug_after"]) == (
+        "none",
+        "gaussian",
+    )
+    assert cfg_late["switch_step"] == 3
+    # The stage-1 cache key: new for the option, unchanged without it (the
+    # backbones cached before the option existed stay valid).
+    config = _config(out)
+
+    class Data:
+        descriptions = {"train": "t"}
+        X = y = X_val = y_val = np.zeros(2)
+        n_classes, tests = 2, {}
+
+        def counts(self, y=None):
+            return np.array([1, 1])
+
+    keys = {
+        text: stage1_key(parse_recipe(text), 0, config, 6, Data())
+        for text in ["ros", "ros:feature_aug=gaussian", "ros:feature_aug=none"]
+    }
+    assert keys["ros"] == keys["ros:feature_aug=none"]
+    assert keys["ros"] != keys["ros:feature_aug=gaussian"]
+    hashed = []
+    real_dumps = json.dumps
+    monkeypatch.setattr(
+        json, "dumps", lambda obj, **kw: hashed.append(obj) or real_dumps(obj, **kw)
+    )
+    stage1_key(parse_recipe("ros"), 0, config, 6, Data())
+    assert "feature_aug" not in hashed[0]  # the pre-option key, bit for bit
+
+    class Balanced:
+        epoch_data, X, y = None, np.zeros(2), np.zeros(2)
+
+    kw = fit_settings(
+        parse_recipe("ros:feature_aug=gaussian"), Balanced(), Data(), config, 6, 0
+    )
+    assert kw["feature_aug"] == "gaussian"
+
+
 @pytest.mark.parametrize("bad", ["ros:defer=1", "ros:defer=-0.5", "none:defer=2"])
 def test_bad_defer_is_a_usage_error(bad):
     from pixsmote._errors import UsageError

@@ -104,12 +104,16 @@ def test_is_synthetic_classifies_the_learned_space_and_deferred_recipes():
         "smote", "borderline1", "svm-smote", "online-smote", "imblearn-smote",
         "feature-smote", "feature-smote:backbone=ros", "eos", "eos:backbone=ros",
         "deepsmote", "online-deepsmote:penalty_mode=released", "smote:aug=remix",
+        "ros:feature_aug=gaussian-pooled", "none:feature_aug=gaussian",
+        "online-svm-smote:synthetic_share=0.5,feature_aug=gaussian",
     ]  # fmt: skip
     not_synthetic = [
         "none", "ros", "rus", "undersample", "none:loss=logit-adjusted",
         "none:loss=ldam-drw", "crt", "crt:backbone=ros", "crt:backbone=smote",
         "ros:defer=0.75", "smote:defer=0.75", "online-smote:defer=0.75",
-        "feature-smote:defer=0.5", "ros:aug=remix",
+        "feature-smote:defer=0.5", "ros:aug=remix", "ros:feature_aug=none",
+        "ros:feature_aug=gaussian,defer=0.5",
+        "crt:backbone=ros(feature_aug=gaussian)",
     ]  # fmt: skip
     assert [r for r in synthetic if not rank.is_synthetic(r)] == []
     assert [r for r in not_synthetic if rank.is_synthetic(r)] == []
@@ -118,6 +122,7 @@ def test_is_synthetic_classifies_the_learned_space_and_deferred_recipes():
         "crt": False, "crt:backbone=ros": False, "crt:backbone=smote": True,
         "crt:backbone=online-svm-smote(synthetic_share=0.5)": True,
         "crt:backbone=smote,defer=0.5": False, "feature-smote": True, "ros": False,
+        "crt:backbone=ros(feature_aug=gaussian)": True,
     }  # fmt: skip
     got = {r: rank.is_synthetic(r, crt_by_backbone=True) for r in by_backbone}
     assert got == by_backbone
