@@ -209,8 +209,13 @@ def _gaussian_pooled(n_classes, *, seed=0, strength=0.5):
 
 
 def list_feature_augmentations(pattern: str | None = None) -> list[str]:
-    """Names of the registered feature augmentations, in registration order
-    (optionally only those matching the shell-style `pattern`)."""
+    """Names of the registered feature augmentations, in registration order.
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``); all names when omitted.
+    """
     return FEATURE_AUGMENTATIONS.names(pattern)
 
 
