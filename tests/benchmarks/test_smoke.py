@@ -338,3 +338,24 @@ def test_study_refuses_an_extension_that_would_pool_unlike_runs(
     assert study.extensions(study.load_config(config), "fmnist-deepsmote") == [
         "fmnist-deepsmote-more"
     ]
+
+
+def test_posthoc_offsets_quick(tmp_path):
+    import numpy as np
+
+    import posthoc_offsets
+
+    out = tmp_path / "po.json"
+    result = posthoc_offsets.main(["--quick", "--grid", "7", "--out", str(out)])
+    row = json.loads(out.read_text())["rows"][0]
+    assert row == json.loads(json.dumps(result["rows"][0]))
+    assert len(row["offsets"]) == 3 and len(row["test_recall"][1]) == 3
+    # offsets are fitted on validation: its ACSA never falls
+    assert row["val_acsa"][1] >= row["val_acsa"][0]
+    # the search: a class whose logit is far too low gets a positive offset
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 50)
+    logits = np.eye(2)[y] * 2 + rng.normal(size=(100, 2)) * 0.5
+    logits[:, 1] -= 2.5  # class 1 loses almost every image
+    offsets, best = posthoc_offsets.fit_offsets(logits, y, np.linspace(-3, 3, 25))
+    assert offsets[1] - offsets[0] > 1.5 and best > 0.9
