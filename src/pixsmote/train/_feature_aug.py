@@ -138,8 +138,7 @@ class GaussianFeatureAugmentation(nn.Module):
             m_b = fc.mean(0)
             centred = fc - m_b
             s_b = centred.T @ centred / n_b
-            n = self.count[c].item()
-            w = n_b / (n + n_b)
+            w = n_b / (self.count[c].item() + n_b)
             delta = self.mean[c] - m_b
             spread = w * (1 - w) * torch.outer(delta, delta)
             self.cov[c] = (1 - w) * self.cov[c] + w * s_b + spread
@@ -151,7 +150,7 @@ class GaussianFeatureAugmentation(nn.Module):
         if self.covariance == "class":
             return self.cov
         weights = self.count / self.count.sum().clamp(min=1)
-        pooled = (weights.to(self.cov.dtype)[:, None, None] * self.cov).sum(0)
+        pooled = (weights.to(self.cov)[:, None, None] * self.cov).sum(0)
         return pooled.expand_as(self.cov)
 
     def forward(self, features: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

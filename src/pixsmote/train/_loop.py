@@ -313,7 +313,9 @@ def fit(
         class_counts=original_counts,
         **(aug_kw or {}),
     )
-    feature_augmentation = _feature_aug(feature_aug, n_classes, s_feat, feature_aug_kw)
+    feature_augmentation = _feature_aug(
+        feature_aug, n_classes, s_feat, feature_aug_kw, device
+    )
     data_gen = torch.Generator().manual_seed(s_data)
     phases = [
         _Phase(get_epoch_data, X, Y, criterion, augmentation, feature_augmentation)
@@ -333,7 +335,7 @@ def fit(
                 aug_kw=aug_kw,
                 feature_aug=_feature_aug(
                     feature_aug_after or feature_aug, n_classes, s_feat,
-                    feature_aug_kw,
+                    feature_aug_kw, device,
                 ),
             )
         )
@@ -597,9 +599,9 @@ def _second_phase(
     return _Phase(epoch_data, X, Y, criterion, augmentation, feature_aug)
 
 
-def _feature_aug(name, n_classes, seed, kw):
+def _feature_aug(name, n_classes, seed, kw, device):
     module = get_feature_augmentation(name, n_classes, seed=seed, **(kw or {}))
-    return module.train() if module is not None else None
+    return module.to(device).train() if module is not None else None
 
 
 @torch.no_grad()
