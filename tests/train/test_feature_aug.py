@@ -162,10 +162,20 @@ def test_fit_defers_the_feature_augmentation_with_the_switch(digits, monkeypatch
     assert res.config["feature_aug_after"] == "gaussian"
 
 
-def test_fit_refuses_mixed_labels(digits):
+def test_fit_refuses_mixed_labels_before_writing(digits, tmp_path):
     train, val = digits
-    with pytest.raises(UsageError, match="needs unmixed labels. Got aug 'mixup'"):
-        fit(train, val, aug="mixup", steps=3, feature_aug="gaussian", **FAST)
+    for aug in ("mixup", "remix", "cutmix"):
+        with pytest.raises(UsageError, match=f"needs unmixed labels.*Got aug '{aug}'"):
+            fit(train, val, aug=aug, steps=3, feature_aug="gaussian",
+                out_dir=tmp_path / aug, **FAST)  # fmt: skip
+        assert not (tmp_path / aug).exists()
+    # the deferred phase is checked too; a mixing first phase without one is fine
+    with pytest.raises(UsageError, match="Got aug 'mixup'"):
+        fit(train, val, aug="mixup", steps=4, switch_step=2,
+            feature_aug_after="gaussian", **FAST)  # fmt: skip
+    fit(train, val, aug="mixup", aug_after="basic", steps=4, switch_step=2,
+        feature_aug_after="gaussian", **FAST)  # fmt: skip
+    fit(train, val, aug="samplepairing", steps=2, feature_aug="gaussian", **FAST)
     with pytest.raises(UsageError, match="Unknown feature augmentation"):
         fit(train, val, steps=3, feature_aug="isda", **FAST)
 

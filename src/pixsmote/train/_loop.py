@@ -33,7 +33,7 @@ from torch import nn
 from pixsmote._errors import UsageError
 from pixsmote._runfolder import METRICS_COLUMNS, RunWriter, merge_config
 from pixsmote._runfolder import versions as _versions
-from pixsmote.train._augment import get_augmentation
+from pixsmote.train._augment import CutMix, MixUp, get_augmentation
 from pixsmote.train._feature_aug import get_feature_augmentation
 from pixsmote.train._inputs import (
     check_settings,
@@ -339,6 +339,8 @@ def fit(
                 ),
             )
         )
+    for p in phases:
+        _check_unmixed(p.feature_aug, p.augmentation)
     # A margin loss of either phase needs its cosine head from the start.
     head_scale = next(
         (p.criterion.head_scale for p in phases if p.criterion.head_scale), None
@@ -456,13 +458,6 @@ def fit(
                 if feature_augmentation is None:
                     logits = net(batch.x)
                 else:
-                    if batch.y_b is not None:
-                        raise UsageError(
-                            "A feature augmentation draws from the covariance of "
-                            "each image's class, so it needs unmixed labels. Got "
-                            f"aug {((aug_after or aug) if phase else aug)!r}, which "
-                            "mixes two images, instead."
-                        )
                     feature_augmentation.set_progress(fraction)
                     backbone, head = split_net(net)
                     logits = head(feature_augmentation(backbone(batch.x), batch.y))
@@ -597,6 +592,17 @@ def _second_phase(
         class_counts=original_counts, **(aug_kw or {}),
     )  # fmt: skip
     return _Phase(epoch_data, X, Y, criterion, augmentation, feature_aug)
+
+
+def _check_unmixed(feature_aug, augmentation) -> None:
+    """Before any training or writing: a feature augmentation draws from the
+    covariance of each image's class, which a mixed image does not have."""
+    if feature_aug is not None and isinstance(augmentation, MixUp | CutMix):
+        raise UsageError(
+            "A feature augmentation needs unmixed labels (it draws from the "
+            "covariance of each image's class). Got aug "
+            f"{type(augmentation).name!r}, which mixes two images' labels, instead."
+        )
 
 
 def _feature_aug(name, n_classes, seed, kw, device):
