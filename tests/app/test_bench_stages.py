@@ -186,6 +186,20 @@ def test_feature_aug_through_the_bench_and_the_cache_key(tmp_path, monkeypatch):
     assert kw["feature_aug"] == "gaussian"
 
 
+def test_feature_aug_with_a_mixing_aug_fails_before_any_folder(tmp_path):
+    from pixsmote._errors import UsageError
+
+    for recipes, aug in [
+        (["ros", "smote:aug=mixup,feature_aug=gaussian"], "basic"),
+        (["ros:feature_aug=gaussian"], "cutmix"),  # the bench's aug
+        (["crt:backbone=ros(feature_aug=gaussian;aug=remix)"], "basic"),
+    ]:
+        out = tmp_path / aug
+        with pytest.raises(UsageError, match="feature_aug needs unmixed labels"):
+            run_bench(_config(out, recipes=recipes, aug=aug), echo=None)
+        assert not out.exists()
+
+
 @pytest.mark.parametrize("bad", ["ros:defer=1", "ros:defer=-0.5", "none:defer=2"])
 def test_bad_defer_is_a_usage_error(bad):
     from pixsmote._errors import UsageError

@@ -152,12 +152,32 @@ class BenchConfig:
         MODELS.lookup(self.model)
         AUGMENTATIONS.lookup(self.aug)
         LOSSES.lookup(self.loss)
-        self.parsed_recipes()
+        for recipe in self.parsed_recipes():
+            _check_unmixed(recipe, self.aug)
         return self
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict (``bench.json``)."""
         return dataclasses.asdict(self)
+
+
+def _check_unmixed(recipe: Recipe, bench_aug: str) -> None:
+    """A recipe's feature augmentation with a mixing augmentation fails here,
+    before any run folder exists, rather than in its first run."""
+    from pixsmote.train import AUGMENTATIONS, CutMix, MixUp
+
+    stage1 = recipe.stage1()
+    aug = stage1.aug or bench_aug
+    entry = AUGMENTATIONS[aug]
+    if (
+        stage1.feature_aug is not None
+        and isinstance(entry, type)
+        and issubclass(entry, MixUp | CutMix)
+    ):
+        raise UsageError(
+            f"Recipe {recipe.label!r}: feature_aug needs unmixed labels, and aug "
+            f"{aug!r} mixes two images' labels. Got both instead."
+        )
 
 
 def _check_device(device: str | None) -> None:
