@@ -31,6 +31,7 @@ from pixsmote._runfolder import versions as run_versions
 from pixsmote.report import mean_std
 
 __all__ = [
+    "labels_of",
     "MIB",
     "PeakRSS",
     "fmt_mean_std",
@@ -234,3 +235,18 @@ def fmt_mean_std(values, digits: int = 2) -> str:
     """``"m ± s"`` of the finite values (:func:`pixsmote.report.mean_std`)."""
     m, s, _ = mean_std(values)
     return f"{m:.{digits}f} ± {s:.{digits}f}"
+
+
+# ------------------------------------------------------------------ splits
+def labels_of(split):
+    """``(classes, conv)``: a split's classes, and ``conv(part) -> (X, y)`` with
+    the labels mapped to 0..C-1 in the training set's order."""
+    import numpy as np
+
+    classes = np.unique(np.asarray(split.train.y))
+    lut = {int(c): i for i, c in enumerate(classes)}
+
+    def conv(ds):
+        return np.asarray(ds.X), np.array([lut[int(v)] for v in np.asarray(ds.y)])
+
+    return classes, conv

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import machine_info, versions, write_json
+from _common import labels_of, machine_info, versions, write_json
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -65,17 +65,6 @@ def load(quick: bool, seed: int):
     bal = load_split("fmnist-balanced", seed=seed)
     Xb, yb = np.asarray(bal.train.X), np.asarray(bal.train.y)
     return split, (Xb, yb), "fmnist-deepsmote; balanced = fmnist-balanced"
-
-
-def labels_of(split):
-    """Map each part's labels to 0..C-1 in the training set's order."""
-    classes = np.unique(np.asarray(split.train.y))
-    lut = {int(c): i for i, c in enumerate(classes)}
-
-    def conv(ds):
-        return np.asarray(ds.X), np.array([lut[int(v)] for v in np.asarray(ds.y)])
-
-    return classes, conv
 
 
 def main(argv=None) -> dict:

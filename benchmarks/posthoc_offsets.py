@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import machine_info, versions, write_json
+from _common import labels_of, machine_info, versions, write_json
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -82,16 +82,6 @@ def _logits(net, X) -> np.ndarray:
     feats = torch.from_numpy(extract_features(net, X))
     with torch.no_grad():
         return net.eval().fc(feats).numpy()
-
-
-def _labels(split):
-    classes = np.unique(np.asarray(split.train.y))
-    lut = {int(c): i for i, c in enumerate(classes)}
-
-    def conv(ds):
-        return np.asarray(ds.X), np.array([lut[int(v)] for v in np.asarray(ds.y)])
-
-    return classes, conv
 
 
 def _cached(folder: Path, recipe: str):
@@ -139,7 +129,7 @@ def main(argv=None) -> dict:
 
         split_name = "digits-seed-3"
         split = load_split(split_name, seed=0)
-        _, conv = _labels(split)
+        _, conv = labels_of(split)
         res = fit(conv(split.train), conv(split.val), n_classes=3, steps=40,
                   seed=0, device="cpu", progress=False)  # fmt: skip
         nets = [(0, res.model.cpu())]
@@ -156,7 +146,7 @@ def main(argv=None) -> dict:
     rows, record = [], []
     for seed, net in nets:
         split = load_split(split_name, seed=seed)
-        classes, conv = _labels(split)
+        classes, conv = labels_of(split)
         n_classes = len(classes)
         Xv, yv = conv(split.val)
         Xt, yt = conv(split.tests["test"])
