@@ -185,3 +185,16 @@ def test_errors():
         get_augmentation("samplepairing", 28, 1, start=0.9, end=0.1)
     with pytest.raises(UsageError, match="base"):
         get_augmentation("cutmix", 28, 1, base="mixup")
+
+
+@pytest.mark.parametrize("name", list_augmentations())
+def test_mixes_labels_says_whether_batches_carry_a_second_label(name):
+    aug = get_augmentation(name, (8, 8), 1, seed=0, class_counts=[30, 10])
+    x = torch.rand(16, 1, 8, 8)
+    y = torch.arange(16) % 2
+    # CutMix mixes a batch with probability 0.5: ten batches, one at least
+    second = [aug(x, y).y_b is not None for _ in range(10)]
+    assert aug.mixes_labels == any(second)
+    # what the bench reads before building one
+    entry = AUGMENTATIONS[name]
+    assert getattr(entry, "mixes_labels", False) == aug.mixes_labels

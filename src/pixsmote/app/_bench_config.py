@@ -164,16 +164,14 @@ class BenchConfig:
 def _check_unmixed(recipe: Recipe, bench_aug: str) -> None:
     """A recipe's feature augmentation with a mixing augmentation fails here,
     before any run folder exists, rather than in its first run."""
-    from pixsmote.train import AUGMENTATIONS, CutMix, MixUp
+    from pixsmote.train import AUGMENTATIONS
 
     stage1 = recipe.stage1()
     aug = stage1.aug or bench_aug
-    entry = AUGMENTATIONS[aug]
-    if (
-        stage1.feature_aug is not None
-        and isinstance(entry, type)
-        and issubclass(entry, MixUp | CutMix)
-    ):
+    # A registered class says whether it mixes; a factory function ("none")
+    # builds a plain Augmentation, which does not.
+    mixes = getattr(AUGMENTATIONS[aug], "mixes_labels", False)
+    if stage1.feature_aug is not None and mixes:
         raise UsageError(
             f"Recipe {recipe.label!r}: feature_aug needs unmixed labels, and aug "
             f"{aug!r} mixes two images' labels. Got both instead."

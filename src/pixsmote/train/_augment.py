@@ -76,6 +76,9 @@ class Augmentation:
     """
 
     name = "none"
+    #: Whether its batches may carry a second label (``y_b``): the mixing
+    #: augmentations, whose images belong to two classes at once.
+    mixes_labels = False
 
     def __init__(self, *, seed: int = 0):
         self.seed = int(seed)
@@ -371,6 +374,7 @@ class MixUp(_Mixer):
     """
 
     name = "mixup"
+    mixes_labels = True
 
     def __init__(
         self, image_size, channels, *, alpha=1.0, p=1.0, base="basic", seed=0, **base_kw
@@ -520,6 +524,7 @@ class CutMix(_Mixer):
     """
 
     name = "cutmix"
+    mixes_labels = True
 
     def __init__(
         self, image_size, channels, *, alpha=1.0, p=0.5, base="basic", seed=0, **base_kw

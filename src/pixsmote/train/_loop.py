@@ -33,7 +33,7 @@ from torch import nn
 from pixsmote._errors import UsageError
 from pixsmote._runfolder import METRICS_COLUMNS, RunWriter, merge_config
 from pixsmote._runfolder import versions as _versions
-from pixsmote.train._augment import CutMix, MixUp, get_augmentation
+from pixsmote.train._augment import get_augmentation
 from pixsmote.train._feature_aug import get_feature_augmentation
 from pixsmote.train._inputs import (
     check_settings,
@@ -597,7 +597,7 @@ def _second_phase(
 def _check_unmixed(feature_aug, augmentation) -> None:
     """Before any training or writing: a feature augmentation draws from the
     covariance of each image's class, which a mixed image does not have."""
-    if feature_aug is not None and isinstance(augmentation, MixUp | CutMix):
+    if feature_aug is not None and augmentation.mixes_labels:
         raise UsageError(
             "A feature augmentation needs unmixed labels (it draws from the "
             "covariance of each image's class). Got aug "
