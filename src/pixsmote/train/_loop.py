@@ -397,6 +397,9 @@ def fit(
             **(model_kw or {}),
         )
         net = net.to(device)
+        # Split once: a feature augmentation runs the head on its own features.
+        if any(p.feature_aug is not None for p in phases):
+            backbone, head = split_net(net)
         optimizer = torch.optim.SGD(
             net.parameters(),
             lr=lr,
@@ -459,7 +462,6 @@ def fit(
                     logits = net(batch.x)
                 else:
                     feature_augmentation.set_progress(fraction)
-                    backbone, head = split_net(net)
                     logits = head(feature_augmentation(backbone(batch.x), batch.y))
                 loss_value = mixed_loss(
                     criterion, logits, batch.y, batch.y_b, batch.lam
