@@ -19,6 +19,10 @@ loss belongs with ``none``; ``focal`` does not read them.
 :data:`pixsmote.train.FEATURE_AUGMENTATIONS`; the bench's default is none)::
 
     online-smote:synthetic_share=0.5,feature_aug=gaussian-pooled
+    ros:feature_aug=gaussian-pooled,feature_aug_strength=0.25
+
+``feature_aug_strength`` sets the noise's strength (the factory's
+``strength``; 0.5 unless set) and needs ``feature_aug``.
 
 ``aug``, ``loss`` and ``feature_aug`` are the training options a recipe may
 override; ``defer`` (any recipe), ``backbone`` and ``head_epochs`` (two-stage
@@ -81,6 +85,9 @@ ONLINE_PREFIX = "online-"
 
 #: Keys of a recipe string that override the bench's training settings.
 TRAINING_KEYS = ("aug", "loss", "feature_aug")
+
+#: The feature augmentation's strength (a number; needs ``feature_aug``).
+FEATURE_AUG_STRENGTH = "feature_aug_strength"
 
 #: Keys of a recipe string that say how it is trained (not sampler parameters).
 SCHEDULE_KEYS = ("backbone", "head_epochs", "defer")
@@ -214,6 +221,8 @@ class Recipe:
     feature_aug : str or None
         A :data:`~pixsmote.train.FEATURE_AUGMENTATIONS` name: synthetic
         penultimate features drawn during (stage-1) training (None: none).
+    feature_aug_strength : float or None
+        The feature augmentation's ``strength`` (None: its default).
     params : dict
         Sampler parameters (for ``imblearn-smote``, imbalanced-learn's SMOTE
         parameters).
@@ -236,6 +245,14 @@ class Recipe:
     backbone: str | None = None
     head_epochs: int | None = None
     feature_aug: str | None = None
+    feature_aug_strength: float | None = None
+
+    @property
+    def feature_aug_kw(self) -> dict[str, float]:
+        """Options of the feature augmentation's factory (``strength``)."""
+        if self.feature_aug_strength is None:
+            return {}
+        return {"strength": self.feature_aug_strength}
 
     @property
     def name(self) -> str:
@@ -255,6 +272,7 @@ class Recipe:
             return self
         training = [("aug", self.aug), ("loss", self.loss)]
         training.append(("feature_aug", self.feature_aug))
+        training.append((FEATURE_AUG_STRENGTH, self.feature_aug_strength))
         parts = [f"{k}={v}" for k, v in training if v is not None]
         if self.defer is not None:
             parts.append(f"defer={self.defer}")
@@ -337,21 +355,44 @@ def parse_recipe(text: str) -> Recipe:
     _check_training_names(aug, loss, feature_aug)
     if feature_aug == "none":  # the bench's default: no override
         feature_aug = None
+    strength = _check_strength(overrides.pop(FEATURE_AUG_STRENGTH, None), feature_aug, text)
     schedule = {k: overrides.pop(k) for k in SCHEDULE_KEYS if k in overrides}
     defer, backbone, head_epochs = _check_schedule(spec, schedule, text)
     params = overrides
     if params:
         _check_sampler_params(spec, params, text)
     label = name
-    training = (("aug", aug), ("loss", loss), ("feature_aug", feature_aug))
+    training = (
+        ("aug", aug), ("loss", loss), ("feature_aug", feature_aug),
+        (FEATURE_AUG_STRENGTH, strength),
+    )  # fmt: skip
     parts = [f"{k}={v}" for k, v in training if v is not None]
     parts += [f"{k}={v}" for k, v in params.items()]
     parts += [f"{k}={v}" for k, v in schedule.items()]
     if parts:
         label += ":" + ",".join(parts)
     return Recipe(
-        label, spec, aug, loss, params, defer, backbone, head_epochs, feature_aug
-    )
+        label, spec, aug, loss, params, defer, backbone, head_epochs, feature_aug,
+        strength,
+    )  # fmt: skip
+
+
+def _check_strength(value: Any, feature_aug: str | None, text: str) -> float | None:
+    """``feature_aug_strength``, checked: a number >= 0 beside a ``feature_aug``."""
+    if value is None:
+        return None
+    if feature_aug is None:
+        raise UsageError(
+            f"feature_aug_strength sets the strength of a feature_aug, and "
+            f"{text!r} sets no feature_aug (e.g. feature_aug=gaussian). Got "
+            f"feature_aug_strength={value!r} alone instead."
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise UsageError(
+            f"feature_aug_strength must be a number >= 0. Got {value!r} in "
+            f"{text!r} instead."
+        )
+    return float(value)
 
 
 def _check_schedule(spec: RecipeSpec, schedule: dict, text: str):

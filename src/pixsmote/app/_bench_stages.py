@@ -90,6 +90,7 @@ def fit_settings(recipe, balanced, data, config, steps: int, seed: int) -> dict:
         progress=show_progress(config.progress),
         original_counts=data.counts(),
         feature_aug=recipe.feature_aug or "none",
+        feature_aug_kw=recipe.feature_aug_kw,
     )
     if recipe.defer:
         kw.update(
@@ -131,6 +132,8 @@ def stage1_key(recipe: Recipe, seed: int, config, steps: int, data) -> str:
         # Only when set, so the keys of the backbones cached before the option
         # existed still match.
         resolved["feature_aug"] = recipe.feature_aug
+    if recipe.feature_aug_kw:
+        resolved["feature_aug_kw"] = recipe.feature_aug_kw
     text = json.dumps(json_safe(resolved), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
