@@ -56,6 +56,10 @@ def test_parse_list_continues_overrides():
         ("smote:aug", r"'key=value' pairs"),
         ("none:k_neighbors=3", r"only aug=, loss= and feature_aug="),
         ("ros:feature_aug=isda", r"Unknown feature augmentation.*'gaussian-pooled'"),
+        ("ros:feature_aug_strength=0.2", r"sets no feature_aug.*Got feature_aug_s"),
+        ("ros:feature_aug=none,feature_aug_strength=0.2", r"sets no feature_aug"),
+        ("ros:feature_aug=gaussian,feature_aug_strength=-1", r">= 0\. Got -1 in"),
+        ("ros:feature_aug=gaussian,feature_aug_strength=x", r">= 0\. Got 'x' in"),
         ("smote:random_state=3", r"random_state comes from the run's seed"),
         ("imblearn-smote:bogus=1", r"imbalanced-learn's SMOTE has no parameter"),
     ],
@@ -109,3 +113,17 @@ def test_feature_aug_is_a_training_option_that_a_backbone_keeps():
     # a two-stage recipe's own option goes to its stage 1, as aug= does
     s1 = parse_recipe("crt:backbone=ros,feature_aug=gaussian").stage1()
     assert s1.label == "ros:feature_aug=gaussian"
+
+
+def test_feature_aug_strength_goes_with_the_feature_aug():
+    r = parse_recipe("ros:feature_aug_strength=1,feature_aug=gaussian")
+    assert r.label == "ros:feature_aug=gaussian,feature_aug_strength=1.0"
+    assert (r.feature_aug_strength, r.feature_aug_kw) == (1.0, {"strength": 1.0})
+    assert parse_recipe("ros:feature_aug=gaussian").feature_aug_kw == {}
+    assert parse_recipe(r.label) == r  # the label parses back to itself
+    text = "crt:backbone=ros(feature_aug=gaussian-pooled;feature_aug_strength=0.1)"
+    s1 = parse_recipe(text).stage1()
+    assert s1.label == "ros:feature_aug=gaussian-pooled,feature_aug_strength=0.1"
+    assert s1.feature_aug_kw == {"strength": 0.1}
+    own = "crt:backbone=ros,feature_aug=gaussian,feature_aug_strength=0.1"
+    assert parse_recipe(own).stage1().feature_aug_kw == {"strength": 0.1}

@@ -139,12 +139,18 @@ def test_feature_aug_through_the_bench_and_the_cache_key(tmp_path, monkeypatch):
     from pixsmote.app._bench_stages import fit_settings, stage1_key
 
     out = tmp_path / "fa"
-    recipes = ["ros", "ros:feature_aug=gaussian", "ros:feature_aug=gaussian,defer=0.5"]
+    recipes = [
+        "ros", "ros:feature_aug=gaussian", "ros:feature_aug=gaussian,defer=0.5",
+        "ros:feature_aug=gaussian,feature_aug_strength=2",
+    ]  # fmt: skip
     run_bench(_config(out, recipes=recipes), echo=None)
     plain, _ = _results(out, "ros")
     drawn, cfg = _results(out, "ros_feature_aug-gaussian")
     late, cfg_late = _results(out, "ros_feature_aug-gaussian_defer-0.5")
+    strong, cfg_strong = _results(out, "ros_feature_aug-gaussian_feature_aug_strength-2.0")
     assert cfg["feature_aug"] == "gaussian" and drawn["test"] != plain["test"]
+    assert (cfg["feature_aug_kw"], cfg_strong["feature_aug_kw"]) == ({}, {"strength": 2.0})
+    assert strong["test"] != drawn["test"]  # the strength reaches the noise
     # deferred: the imbalanced first phase trains without it
     assert (cfg_late["feature_aug"], cfg_late["feature_aug_after"]) == (
         "none",
@@ -165,10 +171,13 @@ def test_feature_aug_through_the_bench_and_the_cache_key(tmp_path, monkeypatch):
 
     keys = {
         text: stage1_key(parse_recipe(text), 0, config, 6, Data())
-        for text in ["ros", "ros:feature_aug=gaussian", "ros:feature_aug=none"]
+        for text in [
+            "ros", "ros:feature_aug=gaussian", "ros:feature_aug=none",
+            "ros:feature_aug=gaussian,feature_aug_strength=0.1",
+        ]  # fmt: skip
     }
     assert keys["ros"] == keys["ros:feature_aug=none"]
-    assert keys["ros"] != keys["ros:feature_aug=gaussian"]
+    assert len(set(keys.values())) == 3  # a new strength: a new backbone
     hashed = []
     real_dumps = json.dumps
     monkeypatch.setattr(
