@@ -149,9 +149,13 @@ class GaussianFeatureAugmentation(nn.Module):
         """``(n_classes, d, d)``: the covariance each class draws from now."""
         if self.covariance == "class":
             return self.cov
+        return self._pooled().expand_as(self.cov)
+
+    def _pooled(self) -> torch.Tensor:
+        """``(d, d)``: the within-class covariance pooled over the classes,
+        each weighted by the features it contributed."""
         weights = self.count / self.count.sum().clamp(min=1)
-        pooled = (weights.to(self.cov)[:, None, None] * self.cov).sum(0)
-        return pooled.expand_as(self.cov)
+        return (weights.to(self.cov)[:, None, None] * self.cov).sum(0)
 
     def forward(self, features: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Update the estimates with `features`, then return them plus noise.
@@ -168,11 +172,14 @@ class GaussianFeatureAugmentation(nn.Module):
         if self._generator is None:
             self._generator = torch.Generator(device=features.device)
             self._generator.manual_seed(self.seed)
-        cov = self.class_covariances()
+        # Pooled: one matrix, factored once and shared by every class (the
+        # factor is bit for bit the one each class's copy would get).
+        cov = self.cov if self.covariance == "class" else self._pooled()[None]
         d = cov.shape[-1]
         jitter = 1e-6 * cov.diagonal(dim1=1, dim2=2).mean(1).clamp(min=1e-12)
         eye = torch.eye(d, dtype=cov.dtype, device=cov.device)
         chol, _ = torch.linalg.cholesky_ex(cov + jitter[:, None, None] * eye)
+        chol = chol.expand(self.n_classes, d, d)
         z = torch.randn(
             features.shape, generator=self._generator, device=features.device,
             dtype=torch.float64,
