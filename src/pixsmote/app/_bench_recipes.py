@@ -355,7 +355,8 @@ def parse_recipe(text: str) -> Recipe:
     _check_training_names(aug, loss, feature_aug)
     if feature_aug == "none":  # the bench's default: no override
         feature_aug = None
-    strength = _check_strength(overrides.pop(FEATURE_AUG_STRENGTH, None), feature_aug, text)
+    strength = overrides.pop(FEATURE_AUG_STRENGTH, None)
+    strength = _check_strength(strength, feature_aug, text)
     schedule = {k: overrides.pop(k) for k in SCHEDULE_KEYS if k in overrides}
     defer, backbone, head_epochs = _check_schedule(spec, schedule, text)
     params = overrides
