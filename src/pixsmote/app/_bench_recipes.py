@@ -266,13 +266,14 @@ class Recipe:
 
     def stage1(self) -> Recipe:
         """The recipe whose training is this one's stage 1 (itself if it has
-        one stage): the backbone with this recipe's ``aug``, ``loss`` and
-        ``defer``."""
+        one stage): the backbone with this recipe's ``aug``, ``loss``,
+        ``feature_aug`` (and its strength) and ``defer``."""
         if not self.two_stage:
             return self
-        training = [("aug", self.aug), ("loss", self.loss)]
-        training.append(("feature_aug", self.feature_aug))
-        training.append((FEATURE_AUG_STRENGTH, self.feature_aug_strength))
+        training: list[tuple[str, Any]] = [
+            ("aug", self.aug), ("loss", self.loss), ("feature_aug", self.feature_aug),
+            (FEATURE_AUG_STRENGTH, self.feature_aug_strength),
+        ]  # fmt: skip
         parts = [f"{k}={v}" for k, v in training if v is not None]
         if self.defer is not None:
             parts.append(f"defer={self.defer}")
