@@ -145,6 +145,7 @@ class Job:
     steps: int
     train: str = ""  # the protocol split trained on ("": the section's name)
     root: Path = RESULTS  # the study's results folder
+    keep: str = "best"  # which weights the run tests (the split's `keep`)
 
     @property
     def out(self) -> Path:
@@ -189,6 +190,9 @@ class Job:
             "--out", str(self.out.relative_to(ROOT)),
             "--backbones", str(self.backbones.relative_to(ROOT)),
             "--no-progress",
+            # Only when set, so the commands of the runs before the option
+            # existed read as they did.
+            *(["--keep", self.keep] if self.keep != "best" else []),
         ]  # fmt: skip
 
 
@@ -204,13 +208,18 @@ def load_config(path: Path = CONFIG) -> dict:
         raise SystemExit(
             f"{path}: unknown keys {sorted(unknown)}; known {sorted(known)}"
         )
-    section_keys = {"steps", "seeds", "tuning", "train", "recipes", "extends"}
+    section_keys = {"steps", "seeds", "tuning", "train", "recipes", "extends", "keep"}
     for name, spec in cfg["splits"].items():
         unknown = set(spec) - section_keys
         if unknown:
             raise SystemExit(
                 f"{path}: [splits.{name}] has unknown keys {sorted(unknown)}; "
                 f"known {sorted(section_keys)}"
+            )
+        if spec.get("keep", "best") not in ("best", "last"):
+            raise SystemExit(
+                f"{path}: [splits.{name}] keep must be 'best' or 'last'. Got "
+                f"{spec['keep']!r} instead."
             )
     for name in cfg["splits"]:
         _check_extension(cfg, name, path)
@@ -232,13 +241,16 @@ def _check_extension(cfg: dict, name: str, path) -> None:
             f"{where}: expected a section that extends none. Got "
             f"{'no such section' if other is None else 'an extension'} instead."
         )
-    if train_split(cfg, name) != train_split(cfg, base) or spec["steps"] != other[
-        "steps"
-    ]:
+    if (
+        train_split(cfg, name) != train_split(cfg, base)
+        or spec["steps"] != other["steps"]
+        or spec.get("keep", "best") != other.get("keep", "best")
+    ):
         raise SystemExit(
-            f"{where}: expected its training split and steps "
-            f"({train_split(cfg, base)}, {other['steps']}). Got "
-            f"({train_split(cfg, name)}, {spec['steps']}) instead."
+            f"{where}: expected its training split, steps and keep "
+            f"({train_split(cfg, base)}, {other['steps']}, "
+            f"{other.get('keep', 'best')}). Got ({train_split(cfg, name)}, "
+            f"{spec['steps']}, {spec.get('keep', 'best')}) instead."
         )
     shared = sorted(set(spec["seeds"]) & set(other["seeds"]))
     missing = [r for r in spec.get("recipes", []) if r not in other.get("recipes", [])]
@@ -383,7 +395,10 @@ def plan_jobs(
             for group, recipe in matrix:
                 if only and not any(fnmatch.fnmatchcase(recipe, o) for o in only):
                     continue
-                job = Job(split, recipe, seed, spec["steps"], train, results)
+                job = Job(
+                    split, recipe, seed, spec["steps"], train, results,
+                    spec.get("keep", "best"),
+                )  # fmt: skip
                 jobs.append((group, job))
     return jobs
 

@@ -159,6 +159,12 @@ def _setup(s: Study, say: Say):
             f"recipe; seeds {spec['seeds']}. Seed *s* trains with seed *s* **on the "
             "split drawn with seed *s*** (`--split-seed s`), so the ± includes the "
             "spread over draws of the training set."
+            + (
+                " Every run tests its **last** epoch's weights (`--keep last`), "
+                "backbone and head alike, not the best on validation."
+                if spec.get("keep", "best") == "last"
+                else ""
+            )
         )
     say(
         "- The kept checkpoint is the epoch with the best **validation** ACSA "

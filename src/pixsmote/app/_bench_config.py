@@ -69,6 +69,12 @@ class BenchConfig:
         folders may share one.
     title : str, optional
         Title of the report.
+    keep : {"best", "last"}
+        Which weights every run tests, for the backbone and for a two-stage
+        recipe's head alike: ``"best"``, the epoch with the highest validation
+        ACSA; ``"last"``, the final one (see ``keep`` of
+        :func:`pixsmote.train.fit`: a small class with a handful of validation
+        images makes the best epoch a matter of one image).
     """
 
     train: str | None = None
@@ -90,6 +96,7 @@ class BenchConfig:
     progress: bool | None = None
     title: str | None = None
     backbones: str | None = None
+    keep: str = "best"
 
     # ------------------------------------------------------------------ derived
     def seed_list(self) -> list[int]:
@@ -149,6 +156,10 @@ class BenchConfig:
         ):
             raise UsageError(f"lr must be a positive number. Got {self.lr!r} instead.")
         _check_device(self.device)
+        if self.keep not in ("best", "last"):
+            raise UsageError(
+                f"keep must be 'best' or 'last'. Got {self.keep!r} instead."
+            )
         MODELS.lookup(self.model)
         AUGMENTATIONS.lookup(self.aug)
         LOSSES.lookup(self.loss)

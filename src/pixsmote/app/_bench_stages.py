@@ -91,6 +91,7 @@ def fit_settings(recipe, balanced, data, config, steps: int, seed: int) -> dict:
         original_counts=data.counts(),
         feature_aug=recipe.feature_aug or "none",
         feature_aug_kw=recipe.feature_aug_kw,
+        keep=config.keep,
     )
     if recipe.defer:
         kw.update(
@@ -134,6 +135,8 @@ def stage1_key(recipe: Recipe, seed: int, config, steps: int, data) -> str:
         resolved["feature_aug"] = recipe.feature_aug
     if recipe.feature_aug_kw:
         resolved["feature_aug_kw"] = recipe.feature_aug_kw
+    if config.keep != "best":
+        resolved["keep"] = config.keep
     text = json.dumps(json_safe(resolved), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -306,6 +309,7 @@ def run_two_stage(
         lr=HEAD_LR,
         seed=seed,
         resample=feature_resampler(recipe.name, seed=seed, **recipe.params),
+        keep=config.keep,
     )
     val = _evaluate(head.model, data.X_val, data.y_val, data.n_classes, val_feats)
     test = {

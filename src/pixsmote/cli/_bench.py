@@ -128,6 +128,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="CPU threads for torch (default torch's choice; 1 is fastest for "
         "tiny images such as digits)",
     )
+    train.add_argument(
+        "--keep",
+        choices=("best", "last"),
+        help="weights each run tests: the epoch with the best validation ACSA "
+        "(default) or the last epoch's",
+    )
     io = p.add_argument_group("output")
     io.add_argument("--out", metavar="DIR", help="output folder (default runs/bench)")
     io.add_argument("--title", help="report title")
@@ -164,6 +170,7 @@ _FIELDS = (
     "title",
     "progress",
     "backbones",
+    "keep",
 )
 
 

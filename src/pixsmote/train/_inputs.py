@@ -13,12 +13,27 @@ import torch
 from pixsmote._errors import DataError, UsageError
 
 __all__ = [
+    "KEEP_CHOICES",
+    "check_keep",
     "check_known_labels",
     "check_settings",
     "check_training_classes",
     "load_data",
     "to_tensors",
 ]
+
+
+#: Which weights a training run keeps (``keep`` of fit and retrain_head).
+KEEP_CHOICES = ("best", "last")
+
+
+def check_keep(keep) -> str:
+    """``keep`` if it is one of :data:`KEEP_CHOICES`, else a UsageError."""
+    if keep not in KEEP_CHOICES:
+        raise UsageError(
+            f"keep must be one of {list(KEEP_CHOICES)}. Got {keep!r} instead."
+        )
+    return keep
 
 
 def check_settings(

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pixsmote._errors import DataError, UsageError
+from pixsmote.train._inputs import check_keep
 from pixsmote.train._metrics import compute_metrics
 
 __all__ = ["HeadResult", "extract_features", "retrain_head"]
@@ -157,6 +158,7 @@ def retrain_head(
     weight_decay: float = 5e-4,
     seed: int = 0,
     resample: Resample | None = None,
+    keep: str = "best",
 ) -> HeadResult:
     """Re-initialise a net's head and train it alone on frozen features.
 
@@ -191,6 +193,9 @@ def retrain_head(
         start of every epoch (0-based) with the real features; its output is
         the epoch's training set (e.g. class-balanced, or real + synthetic).
         ``None`` trains on the real features as they are.
+    keep : {"best", "last"}
+        ``"best"``: the head of the epoch with the highest validation ACSA;
+        ``"last"``: the final head (as ``keep`` of :func:`~pixsmote.train.fit`).
 
     Returns
     -------
@@ -202,6 +207,7 @@ def retrain_head(
         raise UsageError(
             f"batch_size must be a positive integer. Got {batch_size!r} instead."
         )
+    check_keep(keep)
     if len(val_y) == 0:  # no epoch would score, so none would be kept
         raise DataError(
             "val_y is empty: the head's epoch is chosen on validation ACSA. "
@@ -269,7 +275,7 @@ def retrain_head(
                 "time_s": time.perf_counter() - t0,
             }
         )
-        if metrics["acsa"] >= best_acsa:  # ties: the later epoch
+        if keep == "last" or metrics["acsa"] >= best_acsa:  # ties: the later
             best_acsa, best_epoch, best_val = metrics["acsa"], epoch + 1, metrics
             best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
     # A non-empty validation set scores a number (not NaN), so epoch 1 is kept
