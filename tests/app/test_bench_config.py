@@ -59,6 +59,7 @@ def test_toml_errors(tmp_path, text, match):
         ({"aug": "warp"}, r"Unknown augmentation\. Expected one of .*'basic'"),
         ({"loss": "hinge"}, r"Unknown loss\. Expected one of .*'ce'"),
         ({"recipes": ["none", "smoot"]}, r"Unknown recipe"),
+        ({"keep": "final"}, r"keep must be 'best' or 'last'\. Got 'final' instead"),
     ],
 )
 def test_validate_errors(kw, match):
@@ -72,3 +73,13 @@ def test_resolve_steps():
     assert resolve_steps(BenchConfig(train="x", epochs=3, batch_size=100), 1050) == 30
     assert resolve_steps(BenchConfig(train="x", epochs=2, batch_size=100), 50) == 2
     assert resolve_steps(BenchConfig(train="x"), 10) == 1000
+
+
+def test_every_setting_has_a_config_file_key():
+    # A new BenchConfig field without its TOML key would be settable on the
+    # command line only (seen: `keep`, until this test).
+    import dataclasses
+
+    from pixsmote.app._bench_config import _TOML_TYPES
+
+    assert set(_TOML_TYPES) == {f.name for f in dataclasses.fields(BenchConfig)}

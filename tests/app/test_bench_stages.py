@@ -257,3 +257,48 @@ def test_a_dead_runs_lock_is_taken_over(tmp_path):
     with _training_lock(tmp_path, "k"):
         assert (tmp_path / ".k.lock").read_text() != dead
     assert not (tmp_path / ".k.lock").exists()
+
+
+def test_keep_last_reaches_both_stages_and_keys_its_own_backbone(tmp_path, monkeypatch):
+    from pixsmote.app import parse_recipe
+    from pixsmote.app._bench_stages import stage1_key
+
+    seen = []
+    real_head = pixsmote.train.retrain_head
+
+    def head(*args, **kw):
+        seen.append(kw.get("keep"))
+        return real_head(*args, **kw)
+
+    monkeypatch.setattr(pixsmote.train, "retrain_head", head)
+    out = tmp_path / "k"
+    config = _config(out, recipes=["ros", "crt:backbone=ros"], keep="last")
+    run_bench(config, echo=None)
+    one, cfg = _results(out, "ros")
+    two, cfg2 = _results(out, "crt_backbone-ros")
+    assert cfg["keep"] == "last" == cfg2["keep"]
+    folder = next(p for p in out.iterdir() if p.name.endswith("-ros"))
+    rows = (folder / "seed-0" / "metrics.csv").read_text().splitlines()[1:]
+    assert one["best_epoch"] == int(rows[-1].split(",")[0])  # the last validation
+    assert seen == ["last"]  # the head keeps its last epoch too
+    assert two["stage2"]["best_epoch"] == len(two["stage2"]["history"])
+
+    class Data:
+        descriptions = {"train": "t"}
+        y_val = np.zeros(2)
+
+        def counts(self, y=None):
+            return np.array([1, 1])
+
+    keys = {
+        keep: stage1_key(parse_recipe("ros"), 0, _config(out, keep=keep), 6, Data())
+        for keep in ("best", "last")
+    }
+    assert keys["best"] != keys["last"]  # a last-epoch backbone is another model
+    hashed = []
+    real_dumps = json.dumps
+    monkeypatch.setattr(
+        json, "dumps", lambda obj, **kw: hashed.append(obj) or real_dumps(obj, **kw)
+    )
+    stage1_key(parse_recipe("ros"), 0, _config(out), 6, Data())
+    assert "keep" not in hashed[0]  # the keys cached before the option, unchanged

@@ -322,7 +322,8 @@ def test_report_pools_the_seeds_of_a_section_that_extends_another(tmp_path):
         ('extends = "fmnist-deepsmote"', 'extends = "x"', "Got no such section"),
         ("seeds = [3, 4]", "seeds = [2, 3]", "Got seeds [2] in both instead."),
         ('"ros", "smote"]', '"ros", "rus"]', "Got recipes ['rus'] not in it instead."),
-        ("steps = 40", "steps = 80", "Got (fmnist-deepsmote, 80) instead."),
+        ("steps = 40", "steps = 80", "Got (fmnist-deepsmote, 80, best) instead."),
+        ("seeds = [3, 4]", 'seeds = [3, 4]\nkeep = "last"', ", last) instead."),
     ],
 )
 def test_study_refuses_an_extension_that_would_pool_unlike_runs(
@@ -359,3 +360,22 @@ def test_posthoc_offsets_quick(tmp_path):
     logits[:, 1] -= 2.5  # class 1 loses almost every image
     offsets, best = posthoc_offsets.fit_offsets(logits, y, np.linspace(-3, 3, 25))
     assert offsets[1] - offsets[0] > 1.5 and best > 0.9
+
+
+def test_a_keep_last_section_passes_keep_to_every_run(tmp_path):
+    import study
+
+    config = tmp_path / "study.toml"
+    one_seed = STUDY_TOML.replace("seeds = [0, 1, 2]", "seeds = [0]")
+    config.write_text(one_seed + 'keep = "last"\n')
+    cfg = study.load_config(config)
+    jobs = study.plan_jobs(cfg, None, None, None)  # plans only: nothing is read
+    assert [j.keep for _, j in jobs] == ["last"] * 3
+    command = jobs[0][1].command(cfg)
+    assert command[command.index("--keep") + 1] == "last"
+    config.write_text(STUDY_TOML)  # default: the command of the earlier runs
+    _, job = study.plan_jobs(study.load_config(config), None, None, None)[0]
+    assert "--keep" not in job.command(study.load_config(config))
+    config.write_text(one_seed + 'keep = "first"\n')
+    with pytest.raises(SystemExit, match=r"keep must be 'best' or 'last'\. Got 'fi"):
+        study.load_config(config)

@@ -133,3 +133,21 @@ def test_a_sampler_refusing_the_data_fails_before_any_training(tmp_path, capsys)
     assert len(lines) == 1 and "Traceback" not in captured.err
     assert "'smote'" in lines[0] and "'c'" in lines[0]
     assert not any(p.is_dir() for p in out.iterdir())  # 'none' did not train
+
+
+def test_keep_last_on_the_command_line_and_in_a_config_file(npz, tmp_path):
+    out = tmp_path / "k"
+    argv = ["bench", "--train", npz["train"], "--recipes", "none", "--steps", "3",
+            "--seeds", "1", "--batch-size", "16", "--threads", "1",
+            "--no-progress"]  # fmt: skip
+    assert main([*argv, "--keep", "last", "--out", str(out)]) == 0
+    config = json.loads((out / "01-none/seed-0/config.json").read_text())
+    assert config["keep"] == "last"
+    cfg = tmp_path / "k.toml"
+    cfg.write_text('keep = "last"\n')
+    assert main([*argv, "--config", str(cfg), "--out", str(tmp_path / "c")]) == 0
+    config = json.loads((tmp_path / "c/01-none/seed-0/config.json").read_text())
+    assert config["keep"] == "last"
+    with pytest.raises(SystemExit) as exc:  # argparse's own choices check
+        main([*argv, "--keep", "final", "--out", str(tmp_path / "x")])
+    assert exc.value.code == 2 and not (tmp_path / "x").exists()

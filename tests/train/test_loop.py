@@ -200,3 +200,35 @@ def test_lr_schedules():
     assert lr_at(0.3, 0.1, "onecycle") == pytest.approx(0.1)
     assert lr_at(0.0, 0.1, "onecycle") == pytest.approx(0.01)
     assert lr_at(0.5, 0.1, "constant") == 0.1
+
+
+def test_keep_last_tests_the_final_weights_not_the_best(digits):
+    train, val = digits
+    X, y = train
+
+    def epoch_data(epoch):
+        # Real labels for two epochs, then every class renamed to the next one:
+        # the later weights learn wrong names, so the best epoch is an early one.
+        return X, y if epoch < 2 else (y + 1) % 10
+
+    runs = {
+        keep: fit(epoch_data, val, aug="none", epochs=5, lr=0.2, keep=keep, **FAST)
+        for keep in ("best", "last")
+    }
+    best, last = runs["best"], runs["last"]
+    # One training, two choices: the same trajectory either way.
+    assert [r["val_acsa"] for r in best.history] == [
+        r["val_acsa"] for r in last.history
+    ]
+    assert best.best_epoch in (1, 2) and last.best_epoch == 5
+    assert last.val["acsa"] == last.history[-1]["val_acsa"] < best.val["acsa"]
+    assert last.config["keep"] == "last" and best.config["keep"] == "best"
+    # The returned model is the final one: it scores what the history says.
+    from pixsmote.train import compute_metrics
+
+    Xv, yv = val
+    with torch.no_grad():
+        pred = last.model(torch.from_numpy(Xv).unsqueeze(1).float() / 255).argmax(1)
+    assert compute_metrics(yv, pred.numpy(), 10)["acsa"] == last.val["acsa"]
+    with pytest.raises(UsageError, match=r"keep must be one of .*Got 'final' instead"):
+        fit(train, val, steps=2, keep="final", **FAST)

@@ -127,3 +127,23 @@ def test_extract_features_of_read_only_images_is_silent(setup, digits):
         warnings.simplefilter("error")
         got = extract_features(net, ro)
     np.testing.assert_array_equal(got, feats)
+
+
+def test_keep_last_keeps_the_final_head(setup):
+    net, feats, y, vf, vy = setup
+
+    def resample(epoch, f, labels):
+        return f, labels if epoch < 2 else (labels + 1) % 10
+
+    kw = dict(epochs=6, lr=1.0, seed=0, resample=resample)
+    best = retrain_head(net, feats, y, vf, vy, **kw)
+    last = retrain_head(net, feats, y, vf, vy, keep="last", **kw)
+    acsa = [h["val_acsa"] for h in best.history]
+    assert [h["val_acsa"] for h in last.history] == acsa
+    assert best.best_epoch in (1, 2) and last.best_epoch == 6
+    with torch.no_grad():
+        pred = last.model.fc(torch.from_numpy(vf)).argmax(1).numpy()
+    assert compute_metrics(vy, pred, 10)["acsa"] == last.best_val["acsa"]
+    assert last.best_val["acsa"] == last.history[-1]["val_acsa"] < best.best_val["acsa"]
+    with pytest.raises(UsageError, match="keep must be one of"):
+        retrain_head(net, feats, y, vf, vy, epochs=1, keep="first")

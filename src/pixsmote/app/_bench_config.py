@@ -251,6 +251,7 @@ _TOML_TYPES: dict[str, tuple[type, ...]] = {
     "progress": (bool,),
     "title": (str,),
     "backbones": (str,),
+    "keep": (str,),
 }
 
 
