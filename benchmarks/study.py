@@ -200,6 +200,8 @@ _CLI = "import sys; from pixsmote.cli import main; sys.exit(main())"
 
 
 def load_config(path: Path = CONFIG) -> dict:
+    from pixsmote.train import KEEP_CHOICES
+
     with open(path, "rb") as fh:
         cfg = tomllib.load(fh)
     known = {"model", "aug", "batch_size", "lr", "threads", "splits"}
@@ -216,10 +218,10 @@ def load_config(path: Path = CONFIG) -> dict:
                 f"{path}: [splits.{name}] has unknown keys {sorted(unknown)}; "
                 f"known {sorted(section_keys)}"
             )
-        if spec.get("keep", "best") not in ("best", "last"):
+        if spec.get("keep", "best") not in KEEP_CHOICES:
             raise SystemExit(
-                f"{path}: [splits.{name}] keep must be 'best' or 'last'. Got "
-                f"{spec['keep']!r} instead."
+                f"{path}: [splits.{name}] keep must be one of "
+                f"{list(KEEP_CHOICES)}. Got {spec['keep']!r} instead."
             )
     for name in cfg["splits"]:
         _check_extension(cfg, name, path)

@@ -59,7 +59,7 @@ def test_toml_errors(tmp_path, text, match):
         ({"aug": "warp"}, r"Unknown augmentation\. Expected one of .*'basic'"),
         ({"loss": "hinge"}, r"Unknown loss\. Expected one of .*'ce'"),
         ({"recipes": ["none", "smoot"]}, r"Unknown recipe"),
-        ({"keep": "final"}, r"keep must be 'best' or 'last'\. Got 'final' instead"),
+        ({"keep": "final"}, r"keep must be one of \['best', 'last'\]\. Got 'final'"),
     ],
 )
 def test_validate_errors(kw, match):

@@ -377,5 +377,5 @@ def test_a_keep_last_section_passes_keep_to_every_run(tmp_path):
     _, job = study.plan_jobs(study.load_config(config), None, None, None)[0]
     assert "--keep" not in job.command(study.load_config(config))
     config.write_text(one_seed + 'keep = "first"\n')
-    with pytest.raises(SystemExit, match=r"keep must be 'best' or 'last'\. Got 'fi"):
+    with pytest.raises(SystemExit, match=r"keep must be one of \[.*\]\. Got 'fi"):
         study.load_config(config)

@@ -68,6 +68,7 @@ def test_test_set_with_unknown_labels(npz, capsys, tmp_path):
         ("--model", "vgg", "Unknown model. Expected one of ["),
         ("--aug", "warp", "Unknown augmentation. Expected one of ["),
         ("--loss", "hinge", "Unknown loss. Expected one of ["),
+        ("--keep", "final", "keep must be one of ['best', 'last']. Got 'final'"),
         ("--steps", "0", "steps must be an integer >= 1. Got 0 instead."),
         ("--seeds", "x", "--seeds must be a count"),
         ("--seeds", "0", "for a list of seeds use commas, e.g. '0,'. Got '0'"),
@@ -148,6 +149,3 @@ def test_keep_last_on_the_command_line_and_in_a_config_file(npz, tmp_path):
     assert main([*argv, "--config", str(cfg), "--out", str(tmp_path / "c")]) == 0
     config = json.loads((tmp_path / "c/01-none/seed-0/config.json").read_text())
     assert config["keep"] == "last"
-    with pytest.raises(SystemExit) as exc:  # argparse's own choices check
-        main([*argv, "--keep", "final", "--out", str(tmp_path / "x")])
-    assert exc.value.code == 2 and not (tmp_path / "x").exists()

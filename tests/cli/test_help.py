@@ -14,12 +14,13 @@ def _help(argv, capsys, monkeypatch, columns=100):
 
 
 def test_bench_help_lists_the_registries_choices(capsys, monkeypatch):
-    from pixsmote.train import AUGMENTATIONS, LOSSES, MODELS
+    from pixsmote.train import AUGMENTATIONS, KEEP_CHOICES, LOSSES, MODELS
 
     out = _help(["bench"], capsys, monkeypatch)
     flat = " ".join(out.split())  # names may be wrapped onto the next line
     for option, registry in (("--model", MODELS), ("--aug", AUGMENTATIONS),
-                             ("--loss", LOSSES)):  # fmt: skip
+                             ("--loss", LOSSES),
+                             ("--keep", KEEP_CHOICES)):  # fmt: skip
         assert f"{option} choices: {', '.join(registry)}." in flat
     assert "Registered recipes: none, undersample, ros" in flat
 

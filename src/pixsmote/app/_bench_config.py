@@ -119,7 +119,7 @@ class BenchConfig:
             count, unknown model/augmentation/loss/recipe names (the message
             lists the valid ones), bad seeds.
         """
-        from pixsmote.train import AUGMENTATIONS, LOSSES, MODELS
+        from pixsmote.train import AUGMENTATIONS, LOSSES, MODELS, check_keep
 
         if not self.train:
             raise UsageError(
@@ -156,10 +156,7 @@ class BenchConfig:
         ):
             raise UsageError(f"lr must be a positive number. Got {self.lr!r} instead.")
         _check_device(self.device)
-        if self.keep not in ("best", "last"):
-            raise UsageError(
-                f"keep must be 'best' or 'last'. Got {self.keep!r} instead."
-            )
+        check_keep(self.keep)
         MODELS.lookup(self.model)
         AUGMENTATIONS.lookup(self.aug)
         LOSSES.lookup(self.loss)
@@ -319,11 +316,12 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def training_choices() -> dict[str, list[str]]:
-    """The names ``--model``, ``--aug`` and ``--loss`` accept, from the registries.
+    """The names ``--model``, ``--aug``, ``--loss`` and ``--keep`` accept.
 
     :data:`pixsmote.train.MODELS`, ``AUGMENTATIONS`` and ``LOSSES``, in
-    registration order. Imports :mod:`pixsmote.train`, so it needs torch
-    (``pixsmote[train]``); ``pixsmote bench --help`` calls it only then.
+    registration order, and :data:`pixsmote.train.KEEP_CHOICES`. Imports
+    :mod:`pixsmote.train`, so it needs torch (``pixsmote[train]``);
+    ``pixsmote bench --help`` calls it only then.
 
     Returns
     -------
@@ -341,10 +339,16 @@ def training_choices() -> dict[str, list[str]]:
     >>> "small-cnn" in training_choices()["--model"]
     True
     """
-    from pixsmote.train import list_augmentations, list_losses, list_models
+    from pixsmote.train import (
+        KEEP_CHOICES,
+        list_augmentations,
+        list_losses,
+        list_models,
+    )
 
     return {
         "--model": list_models(),
         "--aug": list_augmentations(),
         "--loss": list_losses(),
+        "--keep": list(KEEP_CHOICES),
     }

@@ -130,9 +130,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--keep",
-        choices=("best", "last"),
+        metavar="WHICH",
         help="weights each run tests: the epoch with the best validation ACSA "
-        "(default) or the last epoch's",
+        "('best', the default) or the last epoch's ('last'); checked with the "
+        "other training options",
     )
     io = p.add_argument_group("output")
     io.add_argument("--out", metavar="DIR", help="output folder (default runs/bench)")

@@ -45,6 +45,7 @@ from pixsmote.train._feature_aug import (
     get_feature_augmentation,
     list_feature_augmentations,
 )
+from pixsmote.train._inputs import KEEP_CHOICES, check_keep
 from pixsmote.train._loop import METRICS_COLUMNS, SCHEDULES, FitResult, fit, lr_at
 from pixsmote.train._losses import (
     LOSSES,
@@ -68,6 +69,7 @@ __all__ = [
     "FitResult",
     "GaussianFeatureAugmentation",
     "HeadResult",
+    "KEEP_CHOICES",
     "LOSSES",
     "Loss",
     "METRICS_COLUMNS",
@@ -77,6 +79,7 @@ __all__ = [
     "Remix",
     "SCHEDULES",
     "SamplePairing",
+    "check_keep",
     "class_balanced_weights",
     "compute_metrics",
     "confusion_matrix",
