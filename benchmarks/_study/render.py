@@ -316,11 +316,11 @@ def _tables(s: Study, say: Say, figures: Figures) -> dict:
         sub = [r for r in all_runs if r.recipe in pick]
         if sub:
             say(f"### Figures (`{split}`)\n")
-            src = figures.curves(sub, split)
+            src, seed = figures.curves(sub, split)
             say(
-                f"![training curves]({src})\n\n*Loss and accuracy per epoch (seed 0; "
-                "train dashed, validation solid) of the baseline, the best recipe of "
-                "each kind (by official-test ACSA).*\n"
+                f"![training curves]({src})\n\n*Loss and accuracy per epoch "
+                f"(seed {seed}; train dashed, validation solid) of the baseline, "
+                "the best recipe of each kind (by official-test ACSA).*\n"
             )
             main_test = "test" if "test" in tests else tests[0]
             src = figures.recall(sub, main_test, split)

@@ -379,3 +379,19 @@ def test_a_keep_last_section_passes_keep_to_every_run(tmp_path):
     config.write_text(one_seed + 'keep = "first"\n')
     with pytest.raises(SystemExit, match=r"keep must be one of \[.*\]\. Got 'fi"):
         study.load_config(config)
+
+
+def test_study_curves_draw_the_lowest_seed_a_section_has(tmp_path):
+    # A section of seeds 3 and 4 (the study's second-look sections) has no seed
+    # 0: its curves once came out empty, "no runs", under a "seed 0" caption.
+    from _study.figures import Figures
+
+    from pixsmote.report import load_runs
+
+    results = tmp_path / "study"
+    _write_study(results, ["none", "ros"], [3, 4], section="late")
+    runs = [r for split in sorted((results / "late").iterdir())
+            for r in load_runs(split)]  # fmt: skip
+    link, seed = Figures(tmp_path / "figures").curves(runs, "late")
+    assert seed == 3 and link == "figures/study-curves-late.png"
+    assert (tmp_path / "figures" / "study-curves-late.png").stat().st_size > 0
