@@ -220,7 +220,9 @@ def recall_values(runs: list[Run], test: str, c: int) -> list[float]:
 def extra_time(runs: list[Run]) -> str:
     """The wall time a recipe spends beyond its training steps, mean over
     runs: stage 2 of a two-stage recipe (feature extraction and head), the
-    training of a sampler's networks (DeepSMOTE); ``"–"`` for neither."""
+    training of a sampler's networks (DeepSMOTE), the training of the network
+    whose features a ``neighbors_from`` recipe searches neighbours in (paid
+    once per seed, whichever run trained it); ``"–"`` for none."""
     parts = []
     stage2 = [r.results.get("stage2_time_s") for r in runs]
     stage2 = [float(v) for v in stage2 if v is not None]
@@ -230,6 +232,10 @@ def extra_time(runs: list[Run]) -> str:
     nets = [float(v) for v in nets if v]
     if nets:
         parts.append(f"networks {sum(nets) / len(nets):.0f} s")
+    nb = [r.config.get("neighbors_train_time_s") for r in runs]
+    nb = [float(v) for v in nb if v is not None]
+    if nb:
+        parts.append(f"neighbour network {sum(nb) / len(nb):.0f} s")
     return ", ".join(parts) or "–"
 
 

@@ -259,7 +259,9 @@ def _tables(s: Study, say: Say, figures: Figures) -> dict:
                 "beyond those steps, mean over seeds: stage 2 of a two-stage recipe "
                 "(features and head; its stage 1 is the step budget, trained once "
                 "per backbone and seed), the training of DeepSMOTE's networks "
-                "(part of its resampling time)."
+                "(part of its resampling time), and for `neighbors_from=R` the "
+                "training of R's network, whose features it searches neighbours "
+                "in (a second step budget)."
             )
             if deepsmote and reported and test in TESTS:
                 if TESTS[test][1] == 1:

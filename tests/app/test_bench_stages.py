@@ -1,6 +1,7 @@
 """Two-stage recipes, the stage-1 cache and deferral through run_bench."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -302,3 +303,101 @@ def test_keep_last_reaches_both_stages_and_keys_its_own_backbone(tmp_path, monke
     )
     stage1_key(parse_recipe("ros"), 0, _config(out), 6, Data())
     assert "keep" not in hashed[0]  # the keys cached before the option, unchanged
+
+
+def _spy_balance(monkeypatch):
+    """Record every (recipe label, neighbor_space, Balanced) the runner makes."""
+    from pixsmote.app import _bench_runner
+
+    seen = []
+    real = _bench_runner.balance_training
+
+    def spy(recipe, X, y, seed, *, neighbor_space=None):
+        balanced = real(recipe, X, y, seed, neighbor_space=neighbor_space)
+        seen.append((recipe.label, neighbor_space, balanced))
+        return balanced
+
+    monkeypatch.setattr(_bench_runner, "balance_training", spy)
+    return seen
+
+
+def test_neighbors_from_searches_the_networks_feature_space(tmp_path, monkeypatch):
+    from pixsmote.app import parse_recipe
+    from pixsmote.app._bench_balance import balance_training
+    from pixsmote.app._bench_stages import load_backbone
+    from pixsmote.train import extract_features
+
+    seen = _spy_balance(monkeypatch)
+    calls = _count_fits(monkeypatch)
+    out = tmp_path / "n"
+    config = _config(out, recipes=["ros", "smote:neighbors_from=ros"])
+    result = run_bench(config, echo=None)
+    assert calls == ["ros", "smote:neighbors_from=ros"]  # one ros network
+    res, cfg = _results(out, "smote_neighbors_from-ros")
+    assert cfg["neighbors_from"] == "ros" and cfg["neighbors_cached"] is True
+    ros, _ = _results(out, "ros")
+    assert cfg["neighbors_train_time_s"] == ros["time_s"] and res["test"]
+    s1 = load_backbone(out / "_backbones", cfg["neighbors_key"])
+    X, y = result.data.X, result.data.y
+    feats = extract_features(s1.model, X)
+    ((label, space, balanced),) = [s for s in seen if s[1] is not None]
+    assert label == "smote:neighbors_from=ros"
+    np.testing.assert_array_equal(space, feats)  # the cached ros network's
+    plan = balanced.plan
+    assert len(plan) > 0 and cfg["n_synthetic"] == len(plan)
+    for base, neighbor, c in zip(plan.base, plan.neighbor, plan.cls, strict=True):
+        same = np.flatnonzero(y == c)
+        assert y[neighbor] == c
+        d = np.linalg.norm(feats[same] - feats[base], axis=1)
+        # among the base's k=5 nearest same-class rows there (index 0: itself)
+        assert np.linalg.norm(feats[neighbor] - feats[base]) <= np.sort(d)[5] + 1e-5
+    pixel = balance_training(parse_recipe("smote"), X, y, 0).plan
+    assert np.array_equal(pixel.base, plan.base)  # the same draws of bases ...
+    assert not np.array_equal(pixel.neighbor, plan.neighbor)  # ... other partners
+
+
+def test_neighbors_from_inside_a_backbone_trains_both_networks(tmp_path, monkeypatch):
+    calls = _count_fits(monkeypatch)
+    out = tmp_path / "c"
+    recipe = "crt:backbone=online-smote(synthetic_share=0.5;neighbors_from=ros)"
+    run_bench(_config(out, recipes=[recipe]), echo=None)
+    # the neighbour network first, then the backbone that used it
+    assert calls == ["ros", "online-smote:synthetic_share=0.5,neighbors_from=ros"]
+    res, cfg = _results(out, "crt_backbone-online-smote-synthetic_share-0.5-"
+                             "neighbors_from-ros-")  # fmt: skip
+    assert cfg["stage1_recipe"] == "online-smote:synthetic_share=0.5,neighbors_from=ros"
+    assert cfg["neighbors_from"] == "ros" and cfg["neighbors_cached"] is False
+    assert cfg["neighbors_train_time_s"] > 0 and res["stage2_time_s"] > 0
+    # both networks are cached under their own keys
+    assert len([p for p in (out / "_backbones").iterdir() if p.is_dir()]) == 2
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("ros:neighbors_from=ros", "a sampler that searches neighbours"),
+        ("crt:neighbors_from=ros", "a sampler that searches neighbours"),
+        ("smote:neighbors_from=ros,neighbor_space=pca", "give one of the two"),
+        ("smote:neighbors_from=crt", "must be a one-stage recipe"),
+        ("smote:neighbors_from=smoot", "Got 'smoot' in"),
+        ("smote:neighbors_from=smote(neighbors_from=ros)", "cannot set neighbors_from"),
+    ],
+)
+def test_bad_neighbors_from_is_a_usage_error(text, fragment):
+    from pixsmote._errors import UsageError
+    from pixsmote.app import parse_recipe
+
+    with pytest.raises(UsageError, match=re.escape(fragment)):
+        parse_recipe(text)
+
+
+def test_balance_training_wants_neighbor_space_exactly_with_neighbors_from():
+    from pixsmote._errors import UsageError
+    from pixsmote.app import balance_training, parse_recipe
+
+    X = np.zeros((20, 4, 4), dtype=np.uint8)
+    y = np.array([0] * 14 + [1] * 6)
+    with pytest.raises(UsageError, match="neighbor_space unset instead"):
+        balance_training(parse_recipe("smote:neighbors_from=ros"), X, y, 0)
+    with pytest.raises(UsageError, match="neighbor_space set instead"):
+        balance_training(parse_recipe("smote"), X, y, 0, neighbor_space=X[:, 0])

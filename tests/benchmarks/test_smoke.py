@@ -385,7 +385,6 @@ def test_study_curves_draw_the_lowest_seed_a_section_has(tmp_path):
     # A section of seeds 3 and 4 (the study's second-look sections) has no seed
     # 0: its curves once came out empty, "no runs", under a "seed 0" caption.
     from _study.figures import Figures
-
     from pixsmote.report import load_runs
 
     results = tmp_path / "study"

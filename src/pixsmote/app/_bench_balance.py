@@ -161,7 +161,12 @@ def online_train_data(recipe: str, X, y=None, *, seed: int = 0, **sampler_params
 
 
 def balance_training(
-    recipe: Recipe, X: np.ndarray, y: np.ndarray, seed: int
+    recipe: Recipe,
+    X: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    *,
+    neighbor_space: np.ndarray | None = None,
 ) -> Balanced:
     """Resample ``(X, y)`` as `recipe` says, with the run's `seed`.
 
@@ -174,12 +179,25 @@ def balance_training(
         The run's seed: the sampler's ``random_state`` (online recipes: the
         seed of :func:`online_train_data`, which derives each
         epoch's plan from ``(seed, epoch)``).
+    neighbor_space : numpy.ndarray of shape (len(X), d), optional
+        Features of `X` the sampler searches neighbours in (a recipe's
+        ``neighbors_from`` network's, made by the caller); required exactly
+        when the recipe sets ``neighbors_from``.
 
     Returns
     -------
     Balanced
     """
     spec = recipe.spec
+    if (neighbor_space is None) != (recipe.neighbors_from is None):
+        raise UsageError(
+            f"neighbor_space is given exactly for a recipe with neighbors_from=. "
+            f"Got recipe {recipe.label!r} with neighbor_space "
+            f"{'set' if neighbor_space is not None else 'unset'} instead."
+        )
+    params = dict(recipe.params)
+    if neighbor_space is not None:
+        params["neighbor_space"] = neighbor_space
     t0 = time.perf_counter()
     if spec.kind == "none":
         return Balanced(X, y, np.zeros(len(y), dtype=bool))
@@ -194,7 +212,7 @@ def balance_training(
     if spec.kind == "sampler":
         assert spec.sampler is not None  # a "sampler" recipe names its sampler
         X_res, y_res, synthetic, plan, sampler = _pixsmote(
-            spec.sampler, recipe.params, X, y, seed
+            spec.sampler, params, X, y, seed
         )
         synth, train_s = _own_synthesis(sampler)
         elapsed = time.perf_counter() - t0
@@ -204,7 +222,7 @@ def balance_training(
     # online: pixsmote.torch draws a fresh plan each epoch from (seed, epoch),
     # reusing one neighbour graph; epoch 0 is built now for the report and the
     # class counts, and handed to the training loop without being rebuilt.
-    arrays = online_train_data(spec.name, X, y, seed=seed, **recipe.params)
+    arrays = online_train_data(spec.name, X, y, seed=seed, **params)
     X0, y0 = arrays(0)
     if hasattr(arrays, "dataset"):
         idx, plan = arrays.dataset.epoch_plan(0)

@@ -26,15 +26,23 @@ loss belongs with ``none``; ``focal`` does not read them.
 
 ``aug``, ``loss`` and ``feature_aug`` are the training options a recipe may
 override; ``defer`` (any recipe), ``backbone`` and ``head_epochs`` (two-stage
-recipes) say how it is trained; every other key goes to the sampler (checked
-against its parameters). The model, the number of optimiser steps and the
-seeds are never per recipe::
+recipes) and ``neighbors_from`` (a synthesising sampler) say how it is trained;
+every other key goes to the sampler (checked against its parameters). The
+model, the number of optimiser steps and the seeds are never per recipe::
 
     smote:defer=0.75                    # imbalanced data, plain CE, for the
                                         # first 75 % of the steps (Cao 2019)
     crt:backbone=ros,head_epochs=10     # two-stage: a ros backbone, then cRT
     crt:backbone=online-smote(synthetic_share=0.5)
                                         # ... a backbone recipe with parameters
+    online-smote:neighbors_from=ros     # neighbours in the penultimate features
+                                        # of the run's ros network, pixels mixed
+
+``neighbors_from=RECIPE`` trains (or takes from the stage-1 cache) the network
+of that one-stage recipe with the run's seed and step budget, and hands its
+eval-mode penultimate features of the training images to the sampler as
+``neighbor_space``: bases, neighbours (and SVM-SMOTE's support vectors) are
+found where the network sees the classes, while synthesis still mixes pixels.
 
 =====================  ======================================================
 ``none``               no balancing: the imbalanced training set as it is
@@ -90,7 +98,7 @@ TRAINING_KEYS = ("aug", "loss", "feature_aug")
 FEATURE_AUG_STRENGTH = "feature_aug_strength"
 
 #: Keys of a recipe string that say how it is trained (not sampler parameters).
-SCHEDULE_KEYS = ("backbone", "head_epochs", "defer")
+SCHEDULE_KEYS = ("backbone", "head_epochs", "defer", "neighbors_from")
 
 #: Two-stage recipes: ``crt``, ``eos`` and this prefix plus a synthetic
 #: sampler's registry name.
@@ -234,6 +242,14 @@ class Recipe:
         ``none``).
     head_epochs : int or None
         Two-stage recipes: the head's epochs (None: 10).
+    feature_aug : str or None
+        A :data:`~pixsmote.train.FEATURE_AUGMENTATIONS` name.
+    feature_aug_strength : float or None
+        Its ``strength``.
+    neighbors_from : str or None
+        Synthesising samplers: the one-stage recipe whose trained network's
+        penultimate features are the sampler's ``neighbor_space`` (None: the
+        sampler's own, pixels unless ``neighbor_space`` is set).
     """
 
     label: str
@@ -246,6 +262,7 @@ class Recipe:
     head_epochs: int | None = None
     feature_aug: str | None = None
     feature_aug_strength: float | None = None
+    neighbors_from: str | None = None
 
     @property
     def feature_aug_kw(self) -> dict[str, float]:
@@ -281,6 +298,13 @@ class Recipe:
         if parts:
             text += ("," if ":" in text else ":") + ",".join(parts)
         return parse_recipe(text)
+
+    def neighbors_recipe(self) -> Recipe | None:
+        """The recipe of ``neighbors_from`` (None when it is not set): whose
+        trained network gives this recipe's neighbour space."""
+        if self.neighbors_from is None:
+            return None
+        return parse_recipe(_backbone_recipe(self.neighbors_from))
 
     @property
     def slug(self) -> str:
@@ -363,6 +387,7 @@ def parse_recipe(text: str) -> Recipe:
     params = overrides
     if params:
         _check_sampler_params(spec, params, text)
+    neighbors_from = _check_neighbors_from(spec, schedule, params, text)
     label = name
     training = (
         ("aug", aug), ("loss", loss), ("feature_aug", feature_aug),
@@ -375,8 +400,49 @@ def parse_recipe(text: str) -> Recipe:
         label += ":" + ",".join(parts)
     return Recipe(
         label, spec, aug, loss, params, defer, backbone, head_epochs, feature_aug,
-        strength,
+        strength, neighbors_from,
     )  # fmt: skip
+
+
+def _check_neighbors_from(
+    spec: RecipeSpec, schedule: dict, params: dict, text: str
+) -> str | None:
+    """``neighbors_from``, checked: a one-stage recipe, on a sampler that
+    searches neighbours, without a ``neighbor_space`` of its own."""
+    value = schedule.get("neighbors_from")
+    if value is None:
+        return None
+    value = str(value)
+    takes_space = False
+    if spec.kind in ("sampler", "online") and spec.sampler is not None:
+        from pixsmote.sampling import get_sampler
+
+        takes_space = "neighbor_space" in get_sampler(spec.sampler).get_params()
+    if not takes_space:
+        raise UsageError(
+            f"neighbors_from= sets the neighbour space of a sampler that searches "
+            f"neighbours (smote, online-svm-smote, ...). Got it in {text!r} instead."
+        )
+    if "neighbor_space" in params:
+        raise UsageError(
+            f"neighbors_from= is the sampler's neighbor_space: give one of the two. "
+            f"Got both in {text!r} instead."
+        )
+    name = _backbone_recipe(value).partition(":")[0]
+    if name not in RECIPES or RECIPES[name].kind == "two-stage":
+        one_stage = [n for n in RECIPES if RECIPES[n].kind != "two-stage"]
+        raise UsageError(
+            f"neighbors_from must be a one-stage recipe, optionally with its "
+            f"sampler's parameters in brackets (ros, online-smote(synthetic_"
+            f"share=0.5)). Expected one of {one_stage}. Got {value!r} in {text!r} "
+            "instead."
+        )
+    if parse_recipe(_backbone_recipe(value)).neighbors_from is not None:
+        raise UsageError(
+            f"neighbors_from's recipe trains on its own data: it cannot set "
+            f"neighbors_from itself. Got {value!r} in {text!r} instead."
+        )
+    return value
 
 
 def _check_strength(value: Any, feature_aug: str | None, text: str) -> float | None:

@@ -51,6 +51,7 @@ from pixsmote.app._bench_stages import (
     run_two_stage,
     save_backbone,
     stage1_key,
+    train_data,
 )
 from pixsmote.data import check_run_folder, read_marker, write_marker
 
@@ -347,8 +348,10 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     # bench now, not after the recipes before it ran.
     balanced_first: dict[str, Balanced] = {}
     for recipe in recipes:
-        # Two-stage recipes resample features after training, not images.
-        if not recipe.two_stage:
+        # Two-stage recipes resample features after training, not images; a
+        # neighbors_from recipe needs its network first (parse_recipe checked
+        # its sampler's parameters), so it is balanced when its run starts.
+        if not recipe.two_stage and recipe.neighbors_from is None:
             balanced_first[recipe.label] = _balance(recipe, data, seeds[0])
     command = command or command_line(config, steps)
     bench_info = {
@@ -372,6 +375,9 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     # One-stage runs store their model when a cache is named, or when a
     # two-stage recipe of this bench starts from them.
     as_backbone = {r.stage1().label for r in recipes if r.two_stage}
+    as_backbone |= {
+        nb.label for r in recipes if (nb := r.stage1().neighbors_recipe()) is not None
+    }
     total = len(recipes) * len(seeds)
     records: list[RunRecord] = []
     folders: dict[str, Path] = {}
@@ -431,8 +437,16 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 )
                 say(f"[{k}/{total}] {recipe.label} seed {seed}: " + _two_line(done))
                 continue
+            neighbors: dict = {}
             try:
-                if seed == seeds[0]:
+                if recipe.neighbors_from is not None:
+                    balanced, neighbors = train_data(
+                        recipe, seed, data=data, config=config, steps=steps,
+                        backbones=backbones, fit=fit,
+                        balance=_checked_balance(data),
+                        stage1_extra=common,
+                    )  # fmt: skip
+                elif seed == seeds[0]:
                     balanced = balanced_first[recipe.label]
                 else:
                     balanced = _balance(recipe, data, seed)
@@ -444,6 +458,7 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
                 raise
             extra = {
                 **common,
+                **neighbors,
                 "recipe": recipe.label,
                 "balancing": recipe.name,
                 "balancing_kind": recipe.spec.kind,
@@ -498,10 +513,25 @@ def _run_bench(config, data, echo, notes, command) -> BenchResult:
     return BenchResult(out, records, runs, table, html, md, steps, data, balanced_first)
 
 
-def _balance(recipe: Recipe, data: BenchData, seed: int) -> Balanced:
+def _checked_balance(data: BenchData) -> Callable[..., Balanced]:
+    """:func:`balance_training`'s signature, with :func:`_balance`'s errors
+    (the images are always `data`'s training set)."""
+
+    def balance(recipe, X, y, seed, *, neighbor_space=None):
+        assert X is data.X and y is data.y
+        return _balance(recipe, data, seed, neighbor_space)
+
+    return balance
+
+
+def _balance(
+    recipe: Recipe, data: BenchData, seed: int, neighbor_space=None
+) -> Balanced:
     """A recipe's training data; a sampler's refusal as a one-line DataError."""
     try:
-        return balance_training(recipe, data.X, data.y, seed)
+        return balance_training(
+            recipe, data.X, data.y, seed, neighbor_space=neighbor_space
+        )
     except PixsmoteError:
         raise
     except (ValueError, RuntimeError) as exc:

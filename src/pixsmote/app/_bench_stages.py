@@ -18,6 +18,10 @@
   training images (Kang et al., ICLR 2020), resampled afresh each head epoch
   (:func:`pixsmote.torch.feature_resampler`), the epoch chosen on validation
   ACSA; the test metrics are the two-stage model's.
+* :func:`train_data`: a one-stage recipe's training data; with
+  ``neighbors_from=R`` the cached (or freshly trained) network of recipe ``R``,
+  same seed and budget, gives the sampler its neighbour space: eval-mode
+  penultimate features of the training images.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ __all__ = [
     "run_two_stage",
     "save_backbone",
     "stage1_key",
+    "stage1_backbone",
+    "train_data",
 ]
 
 #: Peak learning rate of the head (SGD, cosine to 0), as in Kang et al.'s cRT.
@@ -137,6 +143,10 @@ def stage1_key(recipe: Recipe, seed: int, config, steps: int, data) -> str:
         resolved["feature_aug_kw"] = recipe.feature_aug_kw
     if config.keep != "best":
         resolved["keep"] = config.keep
+    if recipe.neighbors_from is not None:
+        # The neighbour network's recipe; its own key follows from it and
+        # the settings above.
+        resolved["neighbors_from"] = recipe.neighbors_recipe().label
     text = json.dumps(json_safe(resolved), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -282,15 +292,10 @@ def run_two_stage(
     from pixsmote.train import extract_features, retrain_head
 
     stage1 = recipe.stage1()
-    key = stage1_key(stage1, seed, config, steps, data)
-    with _training_lock(backbones, key):
-        s1 = load_backbone(backbones, key, config.device)
-        if s1 is None:
-            s1 = _train_stage1(
-                stage1, seed, key, data=data, config=config, steps=steps,
-                backbones=backbones, fit=fit, balance=balance,
-                stage1_extra=stage1_extra,
-            )  # fmt: skip
+    s1, key = stage1_backbone(
+        stage1, seed, data=data, config=config, steps=steps, backbones=backbones,
+        fit=fit, balance=balance, stage1_extra=stage1_extra,
+    )  # fmt: skip
 
     t0 = time.perf_counter()
     head_epochs = recipe.head_epochs or DEFAULT_HEAD_EPOCHS
@@ -363,14 +368,85 @@ def run_two_stage(
     return {**results, "model": head.model}
 
 
+def stage1_backbone(
+    stage1: Recipe, seed: int, *, data, config, steps: int, backbones: Path, fit,
+    balance, stage1_extra: dict,
+) -> tuple[Stage1, str]:  # fmt: skip
+    """The trained network of the one-stage recipe `stage1`: from the cache,
+    or trained now (and stored) under a lock that runs side by side share.
+
+    Returns
+    -------
+    Stage1, str
+        The backbone and its cache key (:func:`stage1_key`).
+    """
+    key = stage1_key(stage1, seed, config, steps, data)
+    with _training_lock(backbones, key):
+        s1 = load_backbone(backbones, key, config.device)
+        if s1 is None:
+            s1 = _train_stage1(
+                stage1, seed, key, data=data, config=config, steps=steps,
+                backbones=backbones, fit=fit, balance=balance,
+                stage1_extra=stage1_extra,
+            )  # fmt: skip
+    return s1, key
+
+
+def train_data(
+    recipe: Recipe, seed: int, *, data, config, steps: int, backbones: Path, fit,
+    balance, stage1_extra: dict,
+) -> tuple[Any, dict]:  # fmt: skip
+    """A one-stage recipe's training data for `seed`, and what made it.
+
+    Without ``neighbors_from`` this is ``balance(recipe, X, y, seed)``. With
+    it, the network of that recipe (same seed, steps and settings; cached or
+    trained now, see :func:`stage1_backbone`) maps the training images to its
+    eval-mode penultimate features, and the sampler searches neighbours
+    there (``neighbor_space``) while synthesis still mixes the images.
+
+    Returns
+    -------
+    Balanced, dict
+        The data, and the keys ``config.json`` records about the neighbour
+        network (empty without ``neighbors_from``).
+    """
+    nb = recipe.neighbors_recipe()
+    if nb is None:
+        return balance(recipe, data.X, data.y, seed), {}
+    from pixsmote.train import extract_features
+
+    s1, key = stage1_backbone(
+        nb, seed, data=data, config=config, steps=steps, backbones=backbones,
+        fit=fit, balance=balance, stage1_extra=stage1_extra,
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    feats = extract_features(s1.model, data.X)
+    balanced = balance(recipe, data.X, data.y, seed, neighbor_space=feats)
+    info = {
+        "neighbors_from": nb.label,
+        "neighbors_key": key,
+        "neighbors_cached": s1.cached,
+        # What training the neighbour network cost: this recipe's extra time,
+        # whether this run paid it or found the network in the cache.
+        "neighbors_train_time_s": s1.time_s,
+        "neighbors_feature_dim": int(feats.shape[1]),
+        "neighbors_features_time_s": time.perf_counter() - t0,
+    }
+    return balanced, info
+
+
 def _train_stage1(
     stage1, seed, key, *, data, config, steps, backbones, fit, balance, stage1_extra
 ) -> Stage1:
     """Train a two-stage recipe's backbone and store it in the cache."""
-    balanced = balance(stage1, data.X, data.y, seed)
+    balanced, neighbors = train_data(
+        stage1, seed, data=data, config=config, steps=steps, backbones=backbones,
+        fit=fit, balance=balance, stage1_extra=stage1_extra,
+    )  # fmt: skip
     kw = fit_settings(stage1, balanced, data, config, steps, seed)
     extra = {
         **stage1_extra,
+        **neighbors,
         "recipe": stage1.label,
         "balancing": stage1.name,
         "balancing_kind": stage1.spec.kind,
