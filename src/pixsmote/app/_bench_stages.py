@@ -143,10 +143,11 @@ def stage1_key(recipe: Recipe, seed: int, config, steps: int, data) -> str:
         resolved["feature_aug_kw"] = recipe.feature_aug_kw
     if config.keep != "best":
         resolved["keep"] = config.keep
-    if recipe.neighbors_from is not None:
+    nb = recipe.neighbors_recipe()
+    if nb is not None:
         # The neighbour network's recipe; its own key follows from it and
         # the settings above.
-        resolved["neighbors_from"] = recipe.neighbors_recipe().label
+        resolved["neighbors_from"] = nb.label
     text = json.dumps(json_safe(resolved), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
