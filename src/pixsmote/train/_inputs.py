@@ -28,7 +28,25 @@ KEEP_CHOICES = ("best", "last")
 
 
 def check_keep(keep) -> str:
-    """``keep`` if it is one of :data:`KEEP_CHOICES`, else a UsageError."""
+    """Return ``keep`` if it names a checkpoint :func:`fit` can keep.
+
+    Parameters
+    ----------
+    keep : str
+        Which weights a run ends with: ``"best"`` (the evaluation with the
+        highest validation ACSA) or ``"last"`` (the final step's).
+
+    Returns
+    -------
+    str
+        ``keep``, unchanged.
+
+    Raises
+    ------
+    UsageError
+        If ``keep`` is not one of :data:`KEEP_CHOICES`; the one message the
+        library, the bench config and the CLI share.
+    """
     if keep not in KEEP_CHOICES:
         raise UsageError(
             f"keep must be one of {list(KEEP_CHOICES)}. Got {keep!r} instead."
