@@ -46,14 +46,19 @@ CACHE = HERE / "results" / "study" / "fmnist-deepsmote-3000" / "_backbones"
 HEADS = ("crt", "feature-smote", "feature-svm-smote", "feature-borderline1", "eos")
 
 
-def find_backbone(root: Path, stage1: str, seed: int, steps: int) -> str | None:
-    """Key of the cached backbone of `stage1` for `seed` and `steps`, or None."""
-    for record in sorted(Path(root).glob("*/backbone.json")):
-        config = json.loads(record.read_text())["config"]
-        if (config.get("recipe"), config.get("seed"), config.get("steps")) == (
-            stage1, seed, steps
-        ):
-            return record.parent.name
+def find_backbone(
+    roots, stage1: str, seed: int, steps: int, keep: str = "best"
+) -> tuple[Path, str] | None:
+    """Folder and key of the cached backbone of `stage1` for `seed`, `steps`
+    and `keep` (the first of `roots` that holds one), or None."""
+    for root in [roots] if isinstance(roots, (str, Path)) else roots:
+        for record in sorted(Path(root).glob("*/backbone.json")):
+            config = json.loads(record.read_text())["config"]
+            # Backbones cached before `keep` existed kept their best epoch.
+            found = (config.get("recipe"), config.get("seed"), config.get("steps"),
+                     config.get("keep", "best"))  # fmt: skip
+            if found == (stage1, seed, steps, keep):
+                return Path(root), record.parent.name
     return None
 
 
@@ -64,7 +69,12 @@ def main(argv=None) -> dict:
     p.add_argument("--steps", type=int, default=3000, help="stage-1 steps")
     p.add_argument("--heads", default=",".join(HEADS),
                    help=f"head-side recipes (default {','.join(HEADS)})")
-    p.add_argument("--backbones", type=Path, default=CACHE)
+    p.add_argument("--backbones", type=Path, nargs="+", default=[CACHE],
+                   help="stage-1 cache folder(s), searched in order (a study "
+                        "section's _backbones; one per section of seeds)")
+    p.add_argument("--keep", default="best", choices=("best", "last"),
+                   help="which stage-1 backbone (its --keep) and which head "
+                        "epoch to test: the best on validation or the last")
     p.add_argument("--quick", action="store_true",
                    help="digits, a 40-step backbone trained here (smoke run)")
     p.add_argument("--out", type=Path, default=None)
@@ -89,7 +99,8 @@ def main(argv=None) -> dict:
     started = time.perf_counter()
     keys = {}
     for seed in [] if args.quick else seeds:  # all found before any work
-        keys[seed] = find_backbone(args.backbones, args.stage1, seed, args.steps)
+        keys[seed] = find_backbone(args.backbones, args.stage1, seed, args.steps,
+                                   args.keep)  # fmt: skip
         if keys[seed] is None:
             # Not the study's command: the cache is not in git, and the study
             # skips a row it has results for. A bench run with the study's
@@ -97,10 +108,11 @@ def main(argv=None) -> dict:
             recipe = "crt" if args.stage1 == "none" else f"crt:backbone={args.stage1}"
             raise SystemExit(
                 f"No cached {args.stage1!r} backbone of seed {seed} in "
-                f"{args.backbones}. Train it with: OMP_NUM_THREADS=1 pixsmote "
-                f"bench --train fmnist-deepsmote --split-seed {seed} --seeds "
-                f"{seed}, --recipes '{recipe}' --steps {args.steps} --threads 1 "
-                f"--backbones {args.backbones} --out /tmp/pixsmote-backbone-{seed}"
+                f"{args.backbones[0]} (keep {args.keep}). Train it with: "
+                f"OMP_NUM_THREADS=1 pixsmote bench --train fmnist-deepsmote "
+                f"--split-seed {seed} --seeds {seed}, --recipes '{recipe}' "
+                f"--steps {args.steps} --threads 1 --keep {args.keep} "
+                f"--backbones {args.backbones[0]} --out /tmp/pixsmote-backbone-{seed}"
             )
     for seed in seeds:
         data = resolve_data(split, split_seed=seed)
@@ -110,8 +122,8 @@ def main(argv=None) -> dict:
                       steps=40, seed=seed, device="cpu", progress=False).model
             backbone = "trained here (40 steps)"  # fmt: skip
         else:
-            key = keys[seed]
-            s1 = load_backbone(args.backbones, key, "cpu")
+            folder, key = keys[seed]
+            s1 = load_backbone(folder, key, "cpu")
             assert s1 is not None
             net, backbone = s1.model, key
         net.eval()
@@ -125,10 +137,13 @@ def main(argv=None) -> dict:
             hr = retrain_head(net, feats, data.y, val_feats, data.y_val,
                               n_classes=data.n_classes, epochs=DEFAULT_HEAD_EPOCHS,
                               lr=HEAD_LR, seed=seed,
-                              resample=feature_resampler(h, seed=seed))  # fmt: skip
+                              resample=feature_resampler(h, seed=seed),
+                              keep=args.keep)  # fmt: skip
             with torch.no_grad():
                 pred = hr.model.fc(torch.from_numpy(test_feats)).argmax(1).numpy()
             test = compute_metrics(yt, pred, data.n_classes)["acsa"]
+            # The kept head's validation score (the last epoch's with
+            # --keep last).
             val = hr.best_val["acsa"]
             scores[h]["val"].append(100 * val)
             scores[h]["test"].append(100 * test)
@@ -161,6 +176,7 @@ def main(argv=None) -> dict:
         "quick": args.quick,
         "head_epochs": DEFAULT_HEAD_EPOCHS,
         "head_lr": HEAD_LR,
+        "keep": args.keep,
         "per_seed": per_seed,
         "table": table,
         "wall_s": time.perf_counter() - started,
