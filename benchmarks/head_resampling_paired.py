@@ -19,6 +19,13 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py
     python benchmarks/head_resampling_paired.py --quick   # digits, seconds
+    # the keep-last sections' backbones (seeds 0-2 and 3-4), last head epoch:
+    cd benchmarks/results && OMP_NUM_THREADS=1 python ../head_resampling_paired.py \
+        --keep last --stage1 'online-svm-smote:synthetic_share=0.5' \
+        --seeds 0,1,2,3,4 \
+        --backbones study/fmnist-deepsmote-3000-keep-last/_backbones \
+        study/fmnist-deepsmote-3000-keep-last-seeds-3-4/_backbones \
+        --out head_resampling_paired_svm_share_last.json
 
 Needs the study's cached backbones
 (``benchmarks/results/study/fmnist-deepsmote-3000/_backbones``, not in git;
@@ -32,6 +39,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -81,6 +90,9 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)  # fmt: skip
     seeds = [int(s) for s in args.seeds.split(",")]
     heads = args.heads.split(",")
+    command = "OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py " + (
+        shlex.join(sys.argv[1:] if argv is None else argv)
+    )
 
     import torch
 
@@ -177,6 +189,7 @@ def main(argv=None) -> dict:
         "head_epochs": DEFAULT_HEAD_EPOCHS,
         "head_lr": HEAD_LR,
         "keep": args.keep,
+        "command": command.strip(),
         "per_seed": per_seed,
         "table": table,
         "wall_s": time.perf_counter() - started,

@@ -34,6 +34,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shlex
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -130,6 +132,9 @@ def main(argv=None) -> dict:
                    help="folder for the bench runs (default: temporary)")
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)  # fmt: skip
+    command = "OMP_NUM_THREADS=1 python benchmarks/real_data_value.py " + (
+        shlex.join(sys.argv[1:] if argv is None else argv)
+    )
     factors = [int(f) for f in args.factors.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     if 1 not in factors:
@@ -207,6 +212,7 @@ def main(argv=None) -> dict:
         "seeds": seeds,
         "factors": factors,
         "quick": args.quick,
+        "command": command.strip(),
         "runs": runs,
         "table": table,
         "wall_s": time.perf_counter() - started,

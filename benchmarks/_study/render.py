@@ -364,6 +364,7 @@ def _ranking_section(s: Study, say: Say, headline: dict):
     for extra in (
         verdicts.head_diagnostic_section(s),
         verdicts.paired_heads_section(s),
+        verdicts.real_data_section(s),
         verdicts.overlap_section(s),
     ):
         if extra:

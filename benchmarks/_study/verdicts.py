@@ -23,6 +23,7 @@ __all__ = [
     "pooled_seeds",
     "overlap_excess",
     "overlap_section",
+    "real_data_section",
     "ranking",
     "synthesis_verdict",
     "reference",
@@ -284,14 +285,25 @@ def _paired_part(s: Study, path, default: bool) -> str:
         return ""
     seeds = data["seeds"]
     heads = list(data["per_seed"][0]["heads"])
-    command = "OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py"
-    if not default:
-        command += f" --stage1 '{data['stage1']}' --out {s.path_label(path)}"
+    command = data.get("command")
+    if command is None:  # written before the script recorded its command
+        command = "OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py"
+        if not default:
+            command += f" --stage1 '{data['stage1']}' --out {s.path_label(path)}"
+    last = data.get("keep") == "last"
+    kept = (
+        "the last head epoch tested, on backbones that kept their last epoch "
+        "(`--keep last`)"
+        if last
+        else "epoch chosen on validation ACSA"
+    )
     lines = [
-        f"#### On the `{data['stage1']}` backbone\n",
+        f"#### On the `{data['stage1']}` backbone"
+        + (" (last epochs kept)" if last else "")
+        + "\n",
         f"From `{s.path_label(path)}` (`{command}`): {data['steps']} stage-1 "
         f"steps, head {data['head_epochs']} epochs at lr {data['head_lr']}, "
-        f"epoch chosen on validation ACSA; seeds {', '.join(map(str, seeds))}.\n",
+        f"{kept}; seeds {', '.join(map(str, seeds))}.\n",
         data["table"],
         "",
     ]
@@ -314,6 +326,53 @@ def _paired_part(s: Study, path, default: bool) -> str:
             f"Best other head against `{heads[0]}` on the same backbones: "
             f"`{best}`, {mean:+.2f} points on average over {len(seeds)} "
             f"seed(s).{verdict}\n"
+        )
+    return "\n".join(lines)
+
+
+def real_data_section(s: Study) -> str:
+    """What new real images of the small classes add
+    (benchmarks/real_data_value.py), if it was run (not ``--quick``)."""
+    path = s.bench_results / "real_data_value.json"
+    data = optional_json(path)
+    if not data.get("runs") or data.get("quick"):
+        return ""
+    runs = data["runs"]
+    anchor = {r["seed"]: r["test_acsa"]["test"] for r in runs if r["factor"] == 1}
+    gains = {
+        f: [100 * (r["test_acsa"]["test"] - anchor[r["seed"]])
+            for r in runs if r["factor"] == f and r["seed"] in anchor]
+        for f in data["factors"] if f != 1
+    }  # fmt: skip
+    gains = {f: g for f, g in gains.items() if g}
+    lines = [
+        "### What real images of the small classes would add\n",
+        f"From `{s.path_label(path)}` (`{data.get('command')}`): `{data['recipe']}` "
+        f"(copies up to the largest class), `{data['model']}`, {data['steps']} "
+        "steps, the last epoch kept, on the split with every class below the "
+        "mean training count per class topped up to *m* times its count (at "
+        "most that mean) with real Fashion-MNIST training images the split did "
+        "not use; ×1 is the split itself, run alongside as the anchor. A "
+        "synthesiser works from the split's own images, so it can add at most "
+        "what new real images of the class would.\n",
+        data["table"],
+        "",
+    ]
+    if gains:
+        means = {f: sum(g) / len(g) for f, g in gains.items()}
+        said = ", ".join(f"×{f} {m:+.2f}" for f, m in sorted(means.items()))
+        enough = [f for f in sorted(means) if means[f] >= 1.0]
+        bound = (
+            f"a recipe 1.0 point above `{data['recipe']}` would have to be worth "
+            f"as much as ×{enough[0]} real images of every small class"
+            if enough
+            else "no top-up run here is worth 1.0 point over it, so a recipe 1.0 "
+            f"point above `{data['recipe']}` would have to be worth more than "
+            f"×{max(means)} real images of every small class"
+        )
+        lines.append(
+            f"Real top-ups against the split, test ACSA, mean over seeds "
+            f"{', '.join(map(str, data['seeds']))}: {said} points; {bound}.\n"
         )
     return "\n".join(lines)
 

@@ -115,6 +115,23 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
                     "stage1": "none", "steps": 3000, "head_epochs": 10,
                     "head_lr": 0.1, "table": "| head recipe | val ACSA % |"})
     )  # fmt: skip
+    (tmp_path / "results" / "head_resampling_paired_share_last.json").write_text(
+        json.dumps({"per_seed": per_seed, "quick": False, "seeds": [0, 1, 2],
+                    "stage1": "share", "steps": 3000, "head_epochs": 10,
+                    "head_lr": 0.1, "keep": "last",
+                    "command": "python head_resampling_paired.py --keep last",
+                    "table": "| head recipe | val ACSA % |"})
+    )  # fmt: skip
+    real_runs = [
+        {"factor": f, "seed": seed, "test_acsa": {"test": 0.87 + g + d}}
+        for f, g in ((1, 0.0), (2, 0.006), (4, 0.012))
+        for seed, d in ((0, 0.0), (1, 0.002))
+    ]  # fmt: skip
+    (tmp_path / "results" / "real_data_value.json").write_text(json.dumps(
+        {"runs": real_runs, "quick": False, "factors": [1, 2, 4], "seeds": [0, 1],
+         "recipe": "ros", "model": "small-cnn", "steps": 3000,
+         "command": "python real_data_value.py", "table": "| top-up |"}
+    ))  # fmt: skip
     overlap_rows = [
         {"sampler": "real (leave-one-out)", "seed": 0, "other": [0.1, 0.3]},
         {"sampler": "smote:synthetic_share=0.5", "seed": 0, "other": [0.1, 0.2],
@@ -144,6 +161,14 @@ def test_make_study_report_on_a_tiny_results_tree(tmp_path):
     ros, none = doc.index("#### On the `ros` backbone"), doc.index("#### On the `none`")
     assert ros < none
     assert "--stage1 'none' --out" in doc[none:]
+    # a keep-last run says so, with the command it recorded
+    share = doc.index("#### On the `share` backbone (last epochs kept)")
+    assert "(`python head_resampling_paired.py --keep last`)" in doc[share:]
+    assert "the last head epoch tested" in doc[share:]
+    # what real top-ups add, and what that asks of a synthesiser
+    assert "### What real images of the small classes would add" in doc
+    assert "×2 +0.60, ×4 +1.20 points; a recipe 1.0 point above `ros` would " \
+        "have to be worth as much as ×4 real images" in doc
     # where the synthetic images land, and how far they move from their base
     assert "### Where the synthetic images land" in doc
     assert "| `smote:synthetic_share=0.5` | 1 | 507 | 677 |" in doc
