@@ -230,6 +230,19 @@ def write_json(path: Path, doc: dict) -> None:
     print(f"wrote {path}")
 
 
+def finish(path: Path, result: dict, started: float | None = None,
+           extra: tuple[str, ...] = ("torch",)) -> dict:
+    """Stamp a benchmark's result with its wall time (since the
+    ``time.perf_counter()`` value `started`, if given), the machine and the
+    versions (plus `extra` modules), write it (:func:`write_json`), return it."""
+    if started is not None:
+        result["wall_s"] = time.perf_counter() - started
+    result["machine"] = machine_info()
+    result["versions"] = versions(*extra)
+    write_json(path, result)
+    return result
+
+
 # ---------------------------------------------------------------- reporting
 def fmt_mean_std(values, digits: int = 2) -> str:
     """``"m ± s"`` of the finite values (:func:`pixsmote.report.mean_std`)."""

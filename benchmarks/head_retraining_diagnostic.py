@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import labels_of, machine_info, versions, write_json
+from _common import finish, labels_of
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -165,12 +165,8 @@ def main(argv=None) -> dict:
         "threads": args.threads,
         "rows": record,
         "table": table,
-        "wall_s": time.perf_counter() - started,
-        "machine": machine_info(),
-        "versions": versions("torch"),
     }
-    write_json(args.out or OUT, result)
-    return result
+    return finish(args.out or OUT, result, started)
 
 
 if __name__ == "__main__":

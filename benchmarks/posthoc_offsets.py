@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import labels_of, machine_info, versions, write_json
+from _common import finish, labels_of
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -179,11 +179,8 @@ def main(argv=None) -> dict:
         "quick": args.quick,
         "rows": record,
         "table": table,
-        "machine": machine_info(),
-        "versions": versions("torch"),
     }
-    write_json(args.out or OUT, result)
-    return result
+    return finish(args.out or OUT, result)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import fmt_mean_std, machine_info, versions, write_json
+from _common import finish, fmt_mean_std
 from pixsmote.report import markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -215,12 +215,8 @@ def main(argv=None) -> dict:
         "command": command.strip(),
         "runs": runs,
         "table": table,
-        "wall_s": time.perf_counter() - started,
-        "machine": machine_info(),
-        "versions": versions("torch"),
     }
-    write_json(args.out or OUT, result)
-    return result
+    return finish(args.out or OUT, result, started)
 
 
 if __name__ == "__main__":
