@@ -26,7 +26,9 @@ Usage::
 ``--quick`` runs digits-seed-3 (classes 3/5/8, the pool sklearn's other digit
 images) for 60 steps: its numbers mean nothing. Writes
 ``benchmarks/results/real_data_value.json`` (or ``--out``); the bench run
-folders go under ``--work`` (default a temporary folder, removed at the end).
+folders go under ``--work`` (default a temporary folder, removed at the end);
+with a ``--work`` folder a rerun resumes, as the bench skips every run whose
+``results.json`` exists.
 """
 
 from __future__ import annotations
