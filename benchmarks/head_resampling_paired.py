@@ -20,12 +20,15 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py
     python benchmarks/head_resampling_paired.py --quick   # digits, seconds
     # the keep-last sections' backbones (seeds 0-2 and 3-4), last head epoch:
-    cd benchmarks/results && OMP_NUM_THREADS=1 python ../head_resampling_paired.py \
-        --keep last --stage1 'online-svm-smote:synthetic_share=0.5' \
-        --seeds 0,1,2,3,4 \
-        --backbones study/fmnist-deepsmote-3000-keep-last/_backbones \
-        study/fmnist-deepsmote-3000-keep-last-seeds-3-4/_backbones \
-        --out head_resampling_paired_svm_share_last.json
+    OMP_NUM_THREADS=1 python benchmarks/head_resampling_paired.py --keep last \
+        --stage1 'online-svm-smote:synthetic_share=0.5' --seeds 0,1,2,3,4 \
+        --heads crt,feature-smote,feature-svm-smote --backbones \
+        benchmarks/results/study/fmnist-deepsmote-3000-keep-last/_backbones \
+        benchmarks/results/study/fmnist-deepsmote-3000-keep-last-seeds-3-4/_backbones \
+        --out benchmarks/results/head_resampling_paired_svm_share_last.json
+
+(run from the repository's root: the command it records is printed in the
+report as it was typed).
 
 Needs the study's cached backbones
 (``benchmarks/results/study/fmnist-deepsmote-3000/_backbones``, not in git;

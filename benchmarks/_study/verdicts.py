@@ -345,9 +345,14 @@ def real_data_section(s: Study) -> str:
         for f in data["factors"] if f != 1
     }  # fmt: skip
     gains = {f: g for f, g in gains.items() if g}
+    command = data.get("command") or (  # written before it recorded its command
+        "OMP_NUM_THREADS=1 python benchmarks/real_data_value.py --factors "
+        f"{','.join(map(str, data['factors']))} --seeds "
+        f"{','.join(map(str, data['seeds']))} --jobs 2"
+    )
     lines = [
         "### What real images of the small classes would add\n",
-        f"From `{s.path_label(path)}` (`{data.get('command')}`): `{data['recipe']}` "
+        f"From `{s.path_label(path)}` (`{command}`): `{data['recipe']}` "
         f"(copies up to the largest class), `{data['model']}`, {data['steps']} "
         "steps, the last epoch kept, on the split with every class below the "
         "mean training count per class topped up to *m* times its count (at "
