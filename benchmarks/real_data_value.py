@@ -95,6 +95,26 @@ def top_up(split, pool, factor: int, seed: int):
     return Xo, yo, np.bincount(yo, minlength=len(names)), added
 
 
+#: Written into a --work folder this script made; a rerun adds only to those.
+WORK_MARKER = ".real_data_value"
+
+
+def claim_work_folder(work: Path) -> None:
+    """Refuse a --work folder this script did not make (it writes .npz files
+    and run folders there); mark a new or empty one as its own."""
+    work = Path(work)
+    if work.exists() and not work.is_dir():
+        raise SystemExit(f"--work {work} must be a folder. Got a file instead.")
+    if work.is_dir() and any(work.iterdir()) and not (work / WORK_MARKER).is_file():
+        raise SystemExit(
+            f"--work {work} holds files this script did not write (no "
+            f"{WORK_MARKER}); it would write .npz files and run folders there. "
+            "Choose a new or empty folder. Got a non-empty folder instead."
+        )
+    work.mkdir(parents=True, exist_ok=True)
+    (work / WORK_MARKER).touch()
+
+
 def _run_one(task: dict) -> dict:
     """One ros run of `pixsmote bench` on one factor's training set."""
     import torch
@@ -152,6 +172,8 @@ def main(argv=None) -> dict:
     model = "small-cnn"
     pool = load_digits() if args.quick else load_fashion_mnist("train")
     started = time.perf_counter()
+    if args.work is not None:
+        claim_work_folder(args.work)
     with tempfile.TemporaryDirectory(prefix="pixsmote-real-") as tmp:
         work = args.work or Path(tmp)
         tasks, sets = [], {}

@@ -62,3 +62,23 @@ def test_a_class_without_enough_unused_images_is_named():
     with pytest.raises(SystemExit, match=r"Class '3' needs 18 unused real images "
                        r"for factor 2\. Got 0 instead\."):  # fmt: skip
         top_up(split, few, 2, seed=0)
+
+
+def test_a_work_folder_it_did_not_make_is_refused(tmp_path):
+    from real_data_value import WORK_MARKER, claim_work_folder
+
+    mine = tmp_path / "new"
+    claim_work_folder(mine)  # new: made and marked
+    assert (mine / WORK_MARKER).is_file()
+    (mine / "seed-0").mkdir()
+    claim_work_folder(mine)  # its own: a rerun resumes there
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "val.npz").write_bytes(b"the user's")
+    refused = r"theirs holds files this script did not write .*non-empty folder"
+    with pytest.raises(SystemExit, match=refused):
+        claim_work_folder(theirs)
+    assert (theirs / "val.npz").read_bytes() == b"the user's"
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(SystemExit, match="must be a folder. Got a file instead."):
+        claim_work_folder(tmp_path / "f")
