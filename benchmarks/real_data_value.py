@@ -116,12 +116,10 @@ def claim_work_folder(work: Path) -> None:
 
 
 def _run_one(task: dict) -> dict:
-    """One ros run of `pixsmote bench` on one factor's training set."""
-    import torch
-
+    """One ros run of `pixsmote bench` on one factor's training set (one torch
+    thread: the bench's ``threads=1``)."""
     from pixsmote.app import BenchConfig, run_bench
 
-    torch.set_num_threads(1)
     config = BenchConfig(
         train=task["train"], val=task["val"], test=task["tests"], recipes=["ros"],
         model=task["model"], aug="basic", steps=task["steps"], seeds=[task["seed"]],
