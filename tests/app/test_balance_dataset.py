@@ -130,8 +130,11 @@ def test_every_registered_sampler_writes_a_consistent_folder(tmp_path, method):
     if method == "kmeans-smote":
         params["sampling_strategy"] = "auto"
     result = balance(ds, tmp_path / "out", method, seed=0, **params)
+    # Borderline-2 interpolates towards other classes too; ShapeTransfer's
+    # donor (parent b) may be of a nearby class (only its shape is taken).
     rows = _check_provenance(
-        tmp_path / "out", neighbour_same_class=method != "borderline2"
+        tmp_path / "out",
+        neighbour_same_class=method not in ("borderline2", "shape-transfer"),
     )
     assert len(rows) == int(result.counts_after.sum())
     back = load_dataset(tmp_path / "out")

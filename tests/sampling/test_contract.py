@@ -118,6 +118,7 @@ def test_registry_is_complete():
         "smote-tomek",
         "deepsmote",
         "m2m",
+        "shape-transfer",
     }
     assert set(TABULAR_SAMPLERS) == {"smotenc", "smoten"}
 

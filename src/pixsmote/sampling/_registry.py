@@ -150,6 +150,14 @@ _SPECS = [
         summary="M2m: larger classes' images translated into a minority (Kim 2020)",
         images_only=True,
     ),
+    SamplerSpec(
+        "shape-transfer",
+        "pixsmote.torch:ShapeTransfer",
+        kind="over",
+        summary="shape variation of nearby classes transferred by registration "
+        "(after Hauberg 2016, Yin 2019)",
+        images_only=True,
+    ),
 ]
 
 #: Image samplers by registry name (a :class:`~pixsmote._registry.Registry` of
@@ -184,8 +192,8 @@ def list_samplers(
     synthetic : bool, optional
         Only samplers that do (True) or do not (False) synthesise new images.
     images_only : bool, optional
-        Only samplers that need images (True: DeepSMOTE, M2m) or that also take
-        feature vectors (False).
+        Only samplers that need images (True: DeepSMOTE, M2m, ShapeTransfer)
+        or that also take feature vectors (False).
 
     Returns
     -------
@@ -199,7 +207,7 @@ def list_samplers(
     >>> list_samplers(synthetic=False)
     ['ros', 'rus']
     >>> list_samplers(images_only=True)
-    ['deepsmote', 'm2m']
+    ['deepsmote', 'm2m', 'shape-transfer']
     """
     return [
         n

@@ -23,6 +23,9 @@
   decoding the plan to images; :class:`DeepSMOTEEpochs` is its online form.
 * :class:`M2m` over-samples by translating images of larger classes into a
   minority class with a classifier's gradients (Kim et al., CVPR 2020).
+* :class:`ShapeTransfer` over-samples by warping minority images towards the
+  shape variation (demons registration fields) of images of their own and the
+  nearest classes.
 * :func:`feature_resampler` gives the per-head-epoch feature resampling of the
   two-stage recipes (``crt``, ``eos``, ``feature-<sampler>``) for
   :func:`pixsmote.train.retrain_head`.
@@ -41,6 +44,7 @@ from pixsmote.torch._deepsmote import (
     DeepSMOTEEncoder,
     DeepSMOTEEpochs,
 )
+from pixsmote.torch._deform import ShapeTransfer, register_demons, warp
 from pixsmote.torch._feature_resampling import (
     FEATURE_PREFIX,
     ClassBalancedFeatures,
@@ -61,10 +65,13 @@ __all__ = [
     "M2m",
     "M2mClassifier",
     "SamplerFeatures",
+    "ShapeTransfer",
     "feature_resampler",
     "list_feature_recipes",
     "EpochArrays",
     "ResampledDataset",
     "epoch_arrays",
     "epoch_random_state",
+    "register_demons",
+    "warp",
 ]

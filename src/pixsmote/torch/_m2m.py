@@ -187,6 +187,7 @@ class M2m(NetworkOverSampler):
     """
 
     _plan_state = ("plan_", "sample_indices_", "_y")
+    _unit_images = True
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -417,35 +418,6 @@ class M2m(NetworkOverSampler):
         weight = torch.as_tensor(1.0 / counts[y_idx], dtype=torch.float64)
         return torch.multinomial(weight, n, replacement=True, generator=gen).numpy()
 
-    def _check_images(self, X, y):
-        X, y = super()._check_images(X, y)
-        if np.issubdtype(X.dtype, np.floating) and len(X) and (
-            X.min() < 0 or X.max() > 1
-        ):
-            raise ValueError(
-                "M2m takes float images in [0, 1] (or integer images). Got "
-                f"values in [{X.min():g}, {X.max():g}] instead."
-            )
-        return X, y
-
     @staticmethod
     def _channels(X) -> int:
         return 1 if X.ndim == 3 else int(X.shape[3])
-
-    def _to_unit(self, X) -> torch.Tensor:
-        x = np.ascontiguousarray(X).astype(np.float32)
-        if np.issubdtype(X.dtype, np.integer):
-            info = np.iinfo(X.dtype)
-            x = (x - info.min) / float(info.max - info.min)
-        t = torch.from_numpy(x)
-        t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
-        return t.to(self.device)
-
-    @staticmethod
-    def _from_unit(x: torch.Tensor, dtype, shape) -> np.ndarray:
-        a = x.permute(0, 2, 3, 1).cpu().numpy().astype(np.float64)
-        if np.issubdtype(dtype, np.integer):
-            info = np.iinfo(dtype)
-            a = np.rint(a * (info.max - info.min) + info.min)
-            a = np.clip(a, info.min, info.max)
-        return a.reshape((len(a), *shape)).astype(dtype)

@@ -1,4 +1,5 @@
-"""What the samplers whose pixels a network makes share (DeepSMOTE, M2m).
+"""What the samplers that make their own pixels share (DeepSMOTE, M2m,
+ShapeTransfer).
 
 Their ``fit_plan`` trains (or takes) the network and draws a plan; their
 ``synthesize`` runs the network on the plan. Everything around that — the
@@ -9,6 +10,7 @@ imbalanced-learn entry points, the input checks, the checks of a plan against
 from __future__ import annotations
 
 import numpy as np
+import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy
 from sklearn.utils import check_random_state
@@ -31,6 +33,9 @@ class NetworkOverSampler(BaseOverSampler):
     #: Pixels come from a network (``synthesize``), not a mix of two rows: the
     #: online form is :class:`~pixsmote.torch.DeepSMOTEEpochs`.
     _network_synthesis = True
+    #: Works on pixels in [0, 1] (:meth:`_to_unit`): float images outside it
+    #: are refused; integer ones are scaled by their dtype's range.
+    _unit_images = False
 
     def fit_plan(self, X, y):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -126,7 +131,35 @@ class NetworkOverSampler(BaseOverSampler):
             self.sampling_strategy, y, self._sampling_type
         )
         self.n_features_in_ = int(np.prod(X.shape[1:]))
+        if self._unit_images and np.issubdtype(X.dtype, np.floating) and len(X) and (
+            X.min() < 0 or X.max() > 1
+        ):
+            raise ValueError(
+                f"{type(self).__name__} takes float images in [0, 1] (or integer "
+                f"images). Got values in [{X.min():g}, {X.max():g}] instead."
+            )
         return X, y
+
+    def _to_unit(self, X) -> torch.Tensor:
+        """Images as a float32 ``(B, C, H, W)`` tensor in ``[0, 1]`` on ``device``."""
+        x = np.ascontiguousarray(X).astype(np.float32)
+        if np.issubdtype(X.dtype, np.integer):
+            info = np.iinfo(X.dtype)
+            x = (x - info.min) / float(info.max - info.min)
+        t = torch.from_numpy(x)
+        t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
+        return t.to(self.device)
+
+    @staticmethod
+    def _from_unit(x: torch.Tensor, dtype, shape) -> np.ndarray:
+        """``(B, C, H, W)`` unit-scale images back in ``dtype`` and ``shape``
+        (rounded and clipped for integer dtypes)."""
+        a = x.permute(0, 2, 3, 1).cpu().numpy().astype(np.float64)
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            a = np.rint(a * (info.max - info.min) + info.min)
+            a = np.clip(a, info.min, info.max)
+        return a.reshape((len(a), *shape)).astype(dtype)
 
     @staticmethod
     def _synthesis_out(X, plan, out) -> np.ndarray:
