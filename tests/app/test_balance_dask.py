@@ -145,6 +145,7 @@ def test_sampler_params_reach_the_cluster(source, client, tmp_path):
 _OWN_SYNTHESIS = {
     "deepsmote": {"epochs": 2, "latent_dim": 8, "width": 4, "batch_size": 16},
     "m2m": {"classifier_epochs": 2, "width": 4, "steps": 3},
+    "shape-transfer": {"iterations": 5},
 }
 
 
@@ -152,8 +153,9 @@ _OWN_SYNTHESIS = {
 def test_samplers_with_their_own_synthesis_run_it_on_the_workers(
     method, source, client, tmp_path
 ):
-    """DeepSMOTE's and M2m's pixels come from their networks, not from pixel
-    interpolation of their plan (what the workers did before)."""
+    """DeepSMOTE's, M2m's and ShapeTransfer's pixels come from their own
+    synthesis, not from pixel interpolation of their plan (what the workers
+    did before)."""
     from pixsmote.data import read_manifest
     from pixsmote.sampling import Plan, synthesize
 

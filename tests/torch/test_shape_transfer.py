@@ -168,3 +168,21 @@ def test_registered_with_an_online_form():
     X1, _ = epochs(1)
     assert np.array_equal(X0, X0_again) and not np.array_equal(X0, X1)
     assert np.bincount(y0).tolist() == [80, 80, 80]
+
+
+def test_a_donor_it_was_not_fitted_on_is_measured_from_its_base_class_donors():
+    X, y = _data()
+    st = ShapeTransfer(random_state=0, donor_classes=2, iterations=60)
+    _, plan = st.fit_plan(X, y)
+    rows = np.flatnonzero(plan.cls == 1)
+    # A new wide vertical bar (one grey level brighter: not a fitted image).
+    # Among all templates it is nearest the horizontal bars'; among class 1's
+    # donor classes (1 and 0), a vertical one, so the base widens.
+    X2 = np.concatenate([X, _bars([10], value=201)])
+    n = len(rows)
+    donors = np.full(n, len(X), dtype=np.int64)
+    foreign = Plan(plan.cls[rows], plan.base[rows], donors, np.full(n, 0.9))
+    donor = st._to_unit(X2[-1:])
+    assert int(st._donor_templates(X2[-1:], donor, np.array([1]))[0]) in (0, 1)
+    out = st.synthesize(X2, foreign)
+    assert min(_width(img) for img in out) >= 8
