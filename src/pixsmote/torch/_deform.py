@@ -342,7 +342,7 @@ class ShapeTransfer(NetworkOverSampler):
         ]
         # Image bytes -> class index, so that synthesis knows a donor's class
         # from the image alone (16-byte keys: ~100 bytes an image in all).
-        self._label_of = {}
+        self._label_of: dict[bytes, int] = {}
         for row, c in zip(X, y_idx.tolist(), strict=True):
             self._label_of.setdefault(_key(row), c)
         self._y = y
