@@ -315,7 +315,7 @@ class DeepSMOTE(NetworkOverSampler):
             self.history_ = []
         self.codes_ = self.encode(X)
         # Per class: its originals and how many copies of them to draw.
-        self._copies: tuple[tuple[np.ndarray, int], ...] = ()
+        self._fit_copies(y, None)  # no copies unless the share below asks
         self._drawer = self.plan_sampler_ = None
         if self.smote is not None:
             # Another SMOTE's plan among the codes: fitted once, its drawer
@@ -327,13 +327,7 @@ class DeepSMOTE(NetworkOverSampler):
             self.sample_indices_, self.plan_ = self.draw(rs)
             return self.sample_indices_, self.plan_
         self.groups_ = self._groups(self.codes_, y)
-        if self.synthetic_share is not None:
-            copies = share_counts(y, self.sampling_strategy_, self.synthetic_share)[1]
-            self._copies = tuple(
-                (np.flatnonzero(y == label).astype(np.int64), n)
-                for label, n in copies.items()
-                if n
-            )
+        self._fit_copies(y, self.synthetic_share)
         self.sample_indices_, self.plan_ = self.draw(rs)
         return self.sample_indices_, self.plan_
 
@@ -352,10 +346,7 @@ class DeepSMOTE(NetworkOverSampler):
         if self._drawer is not None:
             return self._drawer.draw(rs)
         plan = self.draw_plan(rs)
-        kept: list[np.ndarray] = [np.arange(len(self.codes_), dtype=np.int64)]
-        for idx, n in self._copies:
-            kept.append(rs.choice(idx, size=n, replace=True))
-        return np.concatenate(kept), plan
+        return self._kept(len(self.codes_), rs), plan
 
     def draw_plan(self, random_state):
         """A new plan from the fitted latent neighbours (no retraining).

@@ -28,7 +28,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils._param_validation import Interval
 
 from pixsmote._errors import UsageError
-from pixsmote.sampling import Plan, share_counts
+from pixsmote.sampling import Plan
 from pixsmote.torch._network import NetworkOverSampler, resolve_random_state
 
 __all__ = ["ShapeTransfer", "register_demons", "warp"]
@@ -346,18 +346,8 @@ class ShapeTransfer(NetworkOverSampler):
         for row, c in zip(X, y_idx.tolist(), strict=True):
             self._label_of.setdefault(_key(row), c)
         self._y = y
-        if self.synthetic_share is not None:
-            counts, copies = share_counts(
-                y, self.sampling_strategy_, self.synthetic_share
-            )
-        else:
-            counts, copies = dict(self.sampling_strategy_), {}
+        counts = self._fit_copies(y, self.synthetic_share)
         self.n_synthetic_ = {c: int(n) for c, n in counts.items() if n}
-        self._copies = tuple(
-            (np.flatnonzero(y == label).astype(np.int64), int(n))
-            for label, n in copies.items()
-            if n
-        )
         self.sample_indices_, self.plan_ = self.draw(rs)
         return self.sample_indices_, self.plan_
 
@@ -369,10 +359,7 @@ class ShapeTransfer(NetworkOverSampler):
         """
         rs = resolve_random_state(random_state)
         plan = self.draw_plan(rs)
-        kept: list[np.ndarray] = [np.arange(len(self._y), dtype=np.int64)]
-        for idx, n in self._copies:
-            kept.append(rs.choice(idx, size=n, replace=True))
-        return np.concatenate(kept), plan
+        return self._kept(len(self._y), rs), plan
 
     def draw_plan(self, random_state) -> Plan:
         """A new plan (bases, donors, gaps) from the fitted data.

@@ -16,7 +16,7 @@ from imblearn.utils import check_sampling_strategy
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
-from pixsmote.sampling import Plan, flatten_images
+from pixsmote.sampling import Plan, flatten_images, share_counts
 
 __all__ = ["NetworkOverSampler", "resolve_random_state"]
 
@@ -69,6 +69,27 @@ class NetworkOverSampler(BaseOverSampler):
         per epoch; DeepSMOTE's ``synthetic_share`` adds fresh copies.
         """
         return self.sample_indices_, self.draw_plan(random_state)
+
+    def _fit_copies(self, y, share) -> dict:
+        """Synthetic samples per class; with a ``synthetic_share``, also the
+        copies :meth:`_kept` draws (``pixsmote.sampling.share_counts``)."""
+        self._copies: tuple[tuple[np.ndarray, int], ...] = ()
+        if share is None:
+            return dict(self.sampling_strategy_)
+        counts, copies = share_counts(y, self.sampling_strategy_, share)
+        self._copies = tuple(
+            (np.flatnonzero(y == label).astype(np.int64), int(n))
+            for label, n in copies.items()
+            if n
+        )
+        return counts
+
+    def _kept(self, n_samples: int, rs: np.random.RandomState) -> np.ndarray:
+        """Every original, then fresh copies for the share (drawn from ``rs``)."""
+        kept: list[np.ndarray] = [np.arange(n_samples, dtype=np.int64)]
+        for idx, n in self._copies:
+            kept.append(rs.choice(idx, size=n, replace=True))
+        return np.concatenate(kept)
 
     def fit_resample(self, X, y):
         """Train (or take) the network, draw the plan and synthesise it.
